@@ -1,0 +1,124 @@
+# havoc - chaos testing orchestrator.
+#
+#   make              build build/havoc
+#   make test         install what is missing, build, run every test
+#                     (unit, unit under ASan+UBSan, integration, lab)
+#   make demo         install what is missing, build, run the demo
+#   make check        style and static checks, then make test
+#   make bench        the SSH fan-out benchmark (needs root for the lab)
+#   make install      honours PREFIX and DESTDIR
+#
+# SANITIZE=address,undefined builds into build/san instead of build.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3
+
+ifdef SANITIZE
+BUILD		?= build/san
+SANFLAGS	 = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+else
+BUILD		?= build
+endif
+
+WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wformat=2 -Wpointer-arith -Wvla
+ifdef WERROR
+WARN	+= -Werror
+endif
+
+CFLAGS	?= -O2 -g
+PKG_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+		  -Iorchestrator -Iprobes -Ireports $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
+LIBS		= $(PKG_LIBS) -lm
+
+# The data flow, left to right: YAML in, plan, run, drivers, store, out.
+SRCS	:= $(wildcard orchestrator/*.c orchestrator/actions/*.c \
+	   probes/*.c reports/*.c)
+OBJS	:= $(SRCS:%.c=$(BUILD)/%.o)
+LIBOBJS	:= $(filter-out $(BUILD)/orchestrator/main.o,$(OBJS))
+
+UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
+UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
+
+.PHONY: all test unit unit-san integration lab-test check style demo \
+	bench deps install uninstall clean
+
+all: $(BUILD)/havoc
+
+$(BUILD)/havoc: $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJS) $(UNIT_HOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HOBJS) $(LIBOBJS) $(LIBS) \
+	    $(shell $(PKG_CONFIG) --libs cmocka)
+
+# Unit tests: one cmocka binary per module.
+unit: $(UNIT_BINS) $(BUILD)/havoc
+	@sh tests/run-unit.sh $(BUILD)/tests $(UNIT_BINS)
+
+unit-san:
+	$(MAKE) SANITIZE=address,undefined unit
+
+# Integration tests: the real binary against real local servers.
+integration: all
+	@sh tests/integration/run.sh $(BUILD)/havoc
+
+# Lab tests: real hosts in network namespaces (root only).
+lab-test: all
+	@sh tests/lab/run-tests.sh $(BUILD)/havoc
+
+deps:
+	@sh tests/deps.sh
+
+test: deps
+	$(MAKE) all unit
+	$(MAKE) unit-san
+	$(MAKE) integration
+	$(MAKE) lab-test
+
+demo: deps
+	$(MAKE) all
+	@sh experiments/demo/demo.sh $(BUILD)/havoc
+
+bench: deps
+	$(MAKE) all
+	@sh tests/bench/ssh-fanout.sh $(BUILD)/havoc
+
+# Style: banned functions, and library headers only behind their seam.
+style:
+	@sh tests/style.sh
+
+check: style
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -D_GNU_SOURCE -Iorchestrator $(SRCS)
+	$(MAKE) test
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/havoc $(DESTDIR)$(BINDIR)/havoc
+	install -m 644 man/havoc.1 $(DESTDIR)$(MANDIR)/man1/havoc.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/havoc $(DESTDIR)$(MANDIR)/man1/havoc.1
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

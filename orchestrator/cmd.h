@@ -1,0 +1,49 @@
+/*
+ * cmd.h - the command layer: one file per subcommand (cmd-*.c), one table
+ * in main.c. Only this layer prints results and decides exit codes.
+ */
+#ifndef HV_CMD_H
+#define HV_CMD_H
+
+#include <stdio.h>
+
+struct hv_experiment;
+struct hv_load_opts;
+struct hv_store;
+
+struct hv_cmd {
+	const char	*name;
+	const char	*args;		/* usage after the name */
+	const char	*summary;
+	const char	*help;		/* the options, one per line */
+	int		(*exec)(const struct hv_cmd *, int, char **);
+};
+
+extern const struct hv_cmd hv_cmd_run;
+extern const struct hv_cmd hv_cmd_validate;
+extern const struct hv_cmd hv_cmd_plan;
+extern const struct hv_cmd hv_cmd_runs;
+extern const struct hv_cmd hv_cmd_show;
+extern const struct hv_cmd hv_cmd_recover;
+extern const struct hv_cmd hv_cmd_halt;
+extern const struct hv_cmd hv_cmd_drivers;
+
+/* Prints "usage: havoc NAME ARGS" and the help to f. */
+void	 hv_cmd_usage(const struct hv_cmd *, FILE *);
+/* Prints a usage error and returns 64. */
+int	 hv_cmd_usage_error(const struct hv_cmd *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* The database path: --db, else $HAVOC_DB, else ./havoc.db. */
+const char *hv_cmd_db_path(const char *opt);
+/* Opens the store; prints the error and returns NULL on failure. */
+struct hv_store *hv_cmd_open_store(const char *opt);
+
+/*
+ * Loads an experiment, printing every FILE:LINE:COLUMN problem to stderr.
+ * NULL when there was any.
+ */
+struct hv_experiment *hv_cmd_load(const char *path,
+		    const struct hv_load_opts *);
+
+#endif

@@ -1,0 +1,1246 @@
+/*
+ * experiment.c - from a YAML tree to the experiment model, checking
+ * everything on the way: keys, types, durations, drivers and their
+ * parameters, target groups, probe names. Every problem is reported at
+ * its FILE:LINE:COLUMN and checking goes on, so that one run of `havoc
+ * validate` shows them all.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "expand.h"
+#include "experiment.h"
+#include "node.h"
+
+struct ck {
+	struct hv_experiment	*x;
+	struct hv_diag		*d;
+	struct hv_expand	 ex;
+};
+
+static const char *const top_keys[] = {
+	"version", "title", "description", "tags", "inventory", "hosts",
+	"ssh", "vars", "targets", "steady_state", "method", "watch",
+	"alerts", "rollbacks", "safety", NULL
+};
+static const char *const ssh_keys[] = {
+	"user", "identity", "agent", "known_hosts", "connect_timeout",
+	"command_timeout", "keepalive", "port", "passphrase_env",
+	"trust_on_first_use", "max_parallel", NULL
+};
+static const char *const host_keys[] = {
+	"address", "tags", "port", "user", "identity", "passphrase_env",
+	"known_hosts", "agent", "connect_timeout", NULL
+};
+static const char *const inventory_keys[] = { "hosts", "ssh", NULL };
+static const char *const group_keys[] = { "tags", "hosts", "pick", NULL };
+static const char *const step_keys[] = {
+	"name", "action", "probe", "pause", "on", "with", "expect",
+	"duration", "background", NULL
+};
+static const char *const alert_keys[] = {
+	"name", "probe", "with", "expect", "within", "every", "silence", NULL
+};
+static const char *const watch_keys[] = { "every", "probes", "after", NULL };
+static const char *const safety_keys[] = {
+	"max_targets", "abort_when", "dead_man", "preflight", NULL
+};
+static const char *const abort_keys[] = { "probe", "failing_for", NULL };
+
+/* The closest of names to word, for "did you mean". */
+static const char *
+closest(const char *const *names, const char *word)
+{
+	const char	*best = NULL;
+	size_t		 d, bestd = 3;
+
+	for (; *names != NULL; names++) {
+		d = hv_edit_distance(word, *names, 2);
+		if (d < bestd) {
+			bestd = d;
+			best = *names;
+		}
+	}
+	return best;
+}
+
+/* Reports every key of map that is not in allowed. */
+static void
+check_keys(struct ck *c, const struct hv_node *map,
+    const char *const *allowed, const char *what)
+{
+	const char *const	*a;
+	const char		*hint;
+	size_t			 i;
+
+	for (i = 0; i < map->n; i++) {
+		for (a = allowed; *a != NULL; a++) {
+			if (strcmp(*a, map->keys[i]->str) == 0)
+				break;
+		}
+		if (*a != NULL)
+			continue;
+		if ((hint = closest(allowed, map->keys[i]->str)) != NULL)
+			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" in "
+			    "%s (did you mean \"%s\"?)", map->keys[i]->str, what,
+			    hint);
+		else
+			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" in "
+			    "%s", map->keys[i]->str, what);
+	}
+}
+
+/* Whether n is a map; reports it otherwise. Null counts as absent. */
+static int
+want_map(struct ck *c, const struct hv_node *n, const char *what)
+{
+	if (hv_node_is_null(n))
+		return 0;
+	if (n->kind != HV_NODE_MAP) {
+		hv_diag_node(c->d, n, "%s must be a map, not %s", what,
+		    hv_node_kind_name(n));
+		return 0;
+	}
+	return 1;
+}
+
+static int
+want_seq(struct ck *c, const struct hv_node *n, const char *what)
+{
+	if (hv_node_is_null(n))
+		return 0;
+	if (n->kind != HV_NODE_SEQ) {
+		hv_diag_node(c->d, n, "%s must be a list, not %s", what,
+		    hv_node_kind_name(n));
+		return 0;
+	}
+	return 1;
+}
+
+/* A string field; NULL when absent. Reports non-scalars. */
+static const char *
+get_str(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what)
+{
+	const struct hv_node	*n = hv_node_get(map, key);
+
+	if (hv_node_is_null(n))
+		return NULL;
+	if (n->kind != HV_NODE_SCALAR) {
+		hv_diag_node(c->d, n, "%s.%s must be a string, not %s", what, key,
+		    hv_node_kind_name(n));
+		return NULL;
+	}
+	if (n->deferred)
+		hv_diag_node(c->d, n, "${target.*} is only known in a step's "
+		    "with: or expect:");
+	return n->str;
+}
+
+static char *
+dup_str(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what)
+{
+	const char	*s = get_str(c, map, key, what);
+
+	return s != NULL ? hv_xstrdup(s) : NULL;
+}
+
+/* A duration field; 0 when absent, -1 after reporting a bad one. */
+static int64_t
+get_ms(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what)
+{
+	const char	*s = get_str(c, map, key, what);
+	int64_t		 ms;
+
+	if (s == NULL)
+		return 0;
+	if (hv_parse_duration(s, &ms) == -1) {
+		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is not "
+		    "a duration (like 250ms, 5s, 2m, 1h)", what, key, s);
+		return -1;
+	}
+	return ms;
+}
+
+/* An integer field in [min, max]; def when absent or bad. */
+static long long
+get_int(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what, long long min, long long max, long long def)
+{
+	const char	*s = get_str(c, map, key, what);
+	long long	 v;
+
+	if (s == NULL)
+		return def;
+	if (hv_parse_int(s, &v) == -1 || v < min || v > max) {
+		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is not "
+		    "an integer from %lld to %lld", what, key, s, min, max);
+		return def;
+	}
+	return v;
+}
+
+/* A boolean field; def when absent or bad. */
+static int
+get_bool(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what, int def)
+{
+	const char	*s = get_str(c, map, key, what);
+	int		 v;
+
+	if (s == NULL)
+		return def;
+	if (hv_parse_bool(s, &v) == -1) {
+		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is not "
+		    "true or false", what, key, s);
+		return def;
+	}
+	return v;
+}
+
+/* A string or a list of strings, as a new array of new strings. */
+static char **
+get_strlist(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what, size_t *count)
+{
+	const struct hv_node	*n = hv_node_get(map, key);
+	char			**out = NULL;
+	size_t			 i;
+
+	*count = 0;
+	if (hv_node_is_null(n))
+		return NULL;
+	if (n->kind == HV_NODE_SCALAR) {
+		out = hv_xcalloc(1, sizeof *out);
+		out[0] = hv_xstrdup(n->str);
+		*count = 1;
+		return out;
+	}
+	if (n->kind != HV_NODE_SEQ) {
+		hv_diag_node(c->d, n, "%s.%s must be a list of strings, not %s",
+		    what, key, hv_node_kind_name(n));
+		return NULL;
+	}
+	out = hv_xcalloc(n->n, sizeof *out);
+	for (i = 0; i < n->n; i++) {
+		if (n->items[i]->kind != HV_NODE_SCALAR) {
+			hv_diag_node(c->d, n->items[i], "%s.%s: item %zu must be "
+			    "a string, not %s", what, key, i + 1,
+			    hv_node_kind_name(n->items[i]));
+			continue;
+		}
+		out[(*count)++] = hv_xstrdup(n->items[i]->str);
+	}
+	return out;
+}
+
+static void
+free_strlist(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The value of --var NAME=VALUE for name, or NULL. */
+static const char *
+var_override(const struct hv_load_opts *o, const char *name)
+{
+	const char	*eq, *val = NULL;
+	size_t		 i;
+
+	for (i = 0; o != NULL && i < o->nvars; i++) {
+		eq = strchr(o->vars[i], '=');
+		if (eq != NULL && (size_t)(eq - o->vars[i]) == strlen(name) &&
+		    strncmp(o->vars[i], name, strlen(name)) == 0)
+			val = eq + 1;	/* the last one wins */
+	}
+	return val;
+}
+
+static void
+add_var(struct hv_experiment *x, const char *name, size_t namelen,
+    char *str, char *shown, int secret)
+{
+	x->vars[x->nvars].name = hv_xstrndup(name, namelen);
+	x->vars[x->nvars].str = str;
+	x->vars[x->nvars].shown = shown;
+	x->vars[x->nvars].secret = secret;
+	x->nvars++;
+}
+
+/*
+ * vars: in order, then the --var names the file does not have. A value
+ * may use ${env.*}, ${file:*}, the variables before it and any --var;
+ * --var values are literal and replace the file's.
+ */
+static void
+load_vars(struct ck *c, const struct hv_node *vars,
+    const struct hv_load_opts *o)
+{
+	struct hv_experiment	*x = c->x;
+	struct hv_buf		 str = HV_BUF_INIT, shown = HV_BUF_INIT;
+	struct hv_buf		 err = HV_BUF_INIT;
+	const char		*eq, *over;
+	unsigned		 flags;
+	size_t			 i, n = 0;
+
+	if (want_map(c, vars, "vars"))
+		n = vars->n;
+	x->vars = hv_xcalloc(n + (o != NULL ? o->nvars : 0) + 1,
+	    sizeof *x->vars);
+	/* --var names first, so values in the file can use them. */
+	for (i = 0; o != NULL && i < o->nvars; i++) {
+		if ((eq = strchr(o->vars[i], '=')) == NULL ||
+		    eq == o->vars[i]) {
+			hv_diag_at(c->d, "--var", 1, 1, "expected NAME=VALUE, "
+			    "not \"%s\"", o->vars[i]);
+			continue;
+		}
+		add_var(x, o->vars[i], (size_t)(eq - o->vars[i]),
+		    hv_xstrdup(eq + 1), hv_xstrdup(eq + 1), 0);
+	}
+	c->ex.vars = x->vars;
+	for (i = 0; i < n; i++) {
+		if ((over = var_override(o, vars->keys[i]->str)) != NULL)
+			continue;
+		if (vars->items[i]->kind != HV_NODE_SCALAR) {
+			hv_diag_node(c->d, vars->items[i], "vars.%s must be a "
+			    "string, not %s", vars->keys[i]->str,
+			    hv_node_kind_name(vars->items[i]));
+			continue;
+		}
+		flags = 0;
+		c->ex.nvars = x->nvars;
+		if (hv_expand(&c->ex, vars->items[i]->raw, &str, &shown, &flags,
+		    &err) == -1) {
+			hv_diag_node(c->d, vars->items[i], "vars.%s: %s",
+			    vars->keys[i]->str, err.s);
+			hv_buf_reset(&err);
+			hv_buf_reset(&str);
+			hv_buf_reset(&shown);
+			continue;
+		}
+		add_var(x, vars->keys[i]->str, strlen(vars->keys[i]->str),
+		    hv_buf_detach(&str), hv_buf_detach(&shown),
+		    (flags & HV_EXP_SECRET) != 0);
+	}
+	hv_buf_release(&str);
+	hv_buf_release(&shown);
+	hv_buf_release(&err);
+	c->ex.vars = x->vars;
+	c->ex.nvars = x->nvars;
+}
+
+/* SSH settings from a map (ssh: or a host entry) into o. */
+static void
+load_ssh(struct ck *c, const struct hv_node *map, struct hv_ssh_opts *o,
+    const char *what)
+{
+	int64_t	ms;
+
+	if (map == NULL)
+		return;
+	if (hv_node_get(map, "user") != NULL)
+		o->user = dup_str(c, map, "user", what);
+	if (hv_node_get(map, "identity") != NULL)
+		o->identity = dup_str(c, map, "identity", what);
+	if (hv_node_get(map, "known_hosts") != NULL)
+		o->known_hosts = dup_str(c, map, "known_hosts", what);
+	if (hv_node_get(map, "passphrase_env") != NULL)
+		o->passphrase_env = dup_str(c, map, "passphrase_env", what);
+	if (hv_node_get(map, "agent") != NULL)
+		o->agent = get_bool(c, map, "agent", what, 0);
+	if (hv_node_get(map, "trust_on_first_use") != NULL)
+		o->tofu = get_bool(c, map, "trust_on_first_use", what, 0);
+	o->port = (int)get_int(c, map, "port", what, 1, 65535, o->port);
+	o->max_parallel = (int)get_int(c, map, "max_parallel", what, 1,
+	    100000, o->max_parallel);
+	if ((ms = get_ms(c, map, "connect_timeout", what)) > 0)
+		o->connect_timeout_ms = ms;
+	if ((ms = get_ms(c, map, "command_timeout", what)) > 0)
+		o->command_timeout_ms = ms;
+	if ((ms = get_ms(c, map, "keepalive", what)) > 0)
+		o->keepalive_ms = ms;
+}
+
+static void
+ssh_opts_init(struct hv_ssh_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->agent = -1;
+	o->tofu = -1;
+}
+
+static void
+ssh_opts_release(struct hv_ssh_opts *o)
+{
+	free(o->user);
+	free(o->identity);
+	free(o->passphrase_env);
+	free(o->known_hosts);
+}
+
+/* Moves into dst every setting that dst lacks and src has. */
+static void
+ssh_opts_fill(struct hv_ssh_opts *dst, struct hv_ssh_opts *src)
+{
+#define TAKE(f) do { if (dst->f == NULL) { dst->f = src->f; src->f = NULL; } } while (0)
+	TAKE(user);
+	TAKE(identity);
+	TAKE(known_hosts);
+	TAKE(passphrase_env);
+#undef TAKE
+	if (dst->agent == -1)
+		dst->agent = src->agent;
+	if (dst->tofu == -1)
+		dst->tofu = src->tofu;
+	if (dst->port == 0)
+		dst->port = src->port;
+	if (dst->connect_timeout_ms == 0)
+		dst->connect_timeout_ms = src->connect_timeout_ms;
+	if (dst->command_timeout_ms == 0)
+		dst->command_timeout_ms = src->command_timeout_ms;
+	if (dst->keepalive_ms == 0)
+		dst->keepalive_ms = src->keepalive_ms;
+	if (dst->max_parallel == 0)
+		dst->max_parallel = src->max_parallel;
+}
+
+/* Adds the hosts of a hosts: map (inline or from an inventory). */
+static void
+load_hosts(struct ck *c, const struct hv_node *hosts)
+{
+	struct hv_experiment	*x = c->x;
+	const struct hv_node	*h;
+	struct hv_host		*host;
+	size_t			 i, j;
+
+	if (!want_map(c, hosts, "hosts"))
+		return;
+	x->hosts = hv_xreallocarray(x->hosts, x->nhosts + hosts->n,
+	    sizeof *x->hosts);
+	for (i = 0; i < hosts->n; i++) {
+		h = hosts->items[i];
+		for (j = 0; j < x->nhosts; j++) {
+			if (strcmp(x->hosts[j].name, hosts->keys[i]->str) == 0)
+				break;
+		}
+		if (j < x->nhosts) {
+			hv_diag_node(c->d, hosts->keys[i], "host \"%s\" is "
+			    "defined twice (first at %s:%d)",
+			    hosts->keys[i]->str, x->hosts[j].where->file,
+			    x->hosts[j].where->line);
+			continue;
+		}
+		host = &x->hosts[x->nhosts];
+		memset(host, 0, sizeof *host);
+		ssh_opts_init(&host->ssh);
+		host->where = hosts->keys[i];
+		if (h->kind == HV_NODE_SCALAR) {
+			/* name: address */
+			host->name = hv_xstrdup(hosts->keys[i]->str);
+			host->address = hv_xstrdup(h->str);
+			x->nhosts++;
+			continue;
+		}
+		if (!want_map(c, h, "a host")) {
+			if (hv_node_is_null(h))
+				hv_diag_node(c->d, hosts->keys[i], "host \"%s\" "
+				    "needs an address", hosts->keys[i]->str);
+			continue;
+		}
+		check_keys(c, h, host_keys, "a host");
+		host->name = hv_xstrdup(hosts->keys[i]->str);
+		host->address = dup_str(c, h, "address", "host");
+		if (host->address == NULL) {
+			hv_diag_node(c->d, h, "host \"%s\" needs an address",
+			    host->name);
+			host->address = hv_xstrdup("");
+		}
+		host->tags = get_strlist(c, h, "tags", "host", &host->ntags);
+		load_ssh(c, h, &host->ssh, "host");
+		x->nhosts++;
+	}
+}
+
+/* inventory: FILE, relative to the experiment. */
+static void
+load_inventory(struct ck *c, const struct hv_node *inv)
+{
+	struct hv_experiment	*x = c->x;
+	struct hv_node		*doc;
+	struct hv_ssh_opts	 defaults;
+	char			*path;
+
+	if (inv->kind != HV_NODE_SCALAR) {
+		hv_diag_node(c->d, inv, "inventory must be a file name, not %s",
+		    hv_node_kind_name(inv));
+		return;
+	}
+	if (inv->str[0] == '/')
+		path = hv_xstrdup(inv->str);
+	else
+		path = hv_xasprintf("%s/%s", x->dir, inv->str);
+	if ((doc = hv_yaml_load(path, c->d)) == NULL) {
+		free(path);
+		return;
+	}
+	free(path);
+	x->inventory_doc = doc;
+	if (!want_map(c, doc, "an inventory"))
+		return;
+	hv_expand_tree(&c->ex, doc, c->d);
+	check_keys(c, doc, inventory_keys, "an inventory");
+	/* The experiment's own ssh: settings win over the inventory's. */
+	if (want_map(c, hv_node_get(doc, "ssh"), "ssh")) {
+		ssh_opts_init(&defaults);
+		check_keys(c, hv_node_get(doc, "ssh"), ssh_keys, "ssh");
+		load_ssh(c, hv_node_get(doc, "ssh"), &defaults, "ssh");
+		ssh_opts_fill(&x->ssh, &defaults);
+		ssh_opts_release(&defaults);
+	}
+	if (hv_node_get(doc, "hosts") == NULL)
+		hv_diag_node(c->d, doc, "an inventory needs a hosts: map");
+	load_hosts(c, hv_node_get(doc, "hosts"));
+}
+
+static int
+host_index(const struct hv_experiment *x, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nhosts; i++) {
+		if (strcmp(x->hosts[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* pick: all | N | "P%". */
+static void
+load_pick(struct ck *c, const struct hv_node *n, struct hv_group *g)
+{
+	long long	v;
+	size_t		len;
+	char		*num;
+
+	g->pick = HV_PICK_ALL;
+	if (hv_node_is_null(n))
+		return;
+	if (n->kind != HV_NODE_SCALAR) {
+		hv_diag_node(c->d, n, "pick must be all, a count or a "
+		    "percentage, not %s", hv_node_kind_name(n));
+		return;
+	}
+	if (strcmp(n->str, "all") == 0)
+		return;
+	len = strlen(n->str);
+	if (len > 1 && n->str[len - 1] == '%') {
+		num = hv_xstrndup(n->str, len - 1);
+		if (hv_parse_int(num, &v) == 0 && v >= 1 && v <= 100) {
+			g->pick = HV_PICK_PERCENT;
+			g->pick_n = (int)v;
+		} else
+			hv_diag_node(c->d, n, "pick: \"%s\" is not a percentage "
+			    "from 1%% to 100%%", n->str);
+		free(num);
+		return;
+	}
+	if (hv_parse_int(n->str, &v) == 0 && v >= 1 && v <= 1000000) {
+		g->pick = HV_PICK_COUNT;
+		g->pick_n = (int)v;
+		return;
+	}
+	hv_diag_node(c->d, n, "pick: \"%s\" is not all, a count (1 or more) or "
+	    "a percentage like \"30%%\"", n->str);
+}
+
+static void
+load_targets(struct ck *c, const struct hv_node *targets)
+{
+	struct hv_experiment	*x = c->x;
+	const struct hv_node	*t, *names;
+	struct hv_group		*g;
+	size_t			 i, j;
+
+	if (!want_map(c, targets, "targets"))
+		return;
+	x->groups = hv_xcalloc(targets->n, sizeof *x->groups);
+	for (i = 0; i < targets->n; i++) {
+		t = targets->items[i];
+		g = &x->groups[x->ngroups];
+		g->name = hv_xstrdup(targets->keys[i]->str);
+		g->where = targets->keys[i];
+		x->ngroups++;
+		if (!want_map(c, t, "a target group")) {
+			if (hv_node_is_null(t))
+				hv_diag_node(c->d, targets->keys[i], "target "
+				    "group \"%s\" needs tags: or hosts:", g->name);
+			continue;
+		}
+		check_keys(c, t, group_keys, "a target group");
+		g->tags = get_strlist(c, t, "tags", "targets", &g->ntags);
+		g->names = get_strlist(c, t, "hosts", "targets", &g->nnames);
+		load_pick(c, hv_node_get(t, "pick"), g);
+		if (g->ntags == 0 && g->nnames == 0)
+			hv_diag_node(c->d, t, "target group \"%s\" needs tags: or "
+			    "hosts:", g->name);
+		names = hv_node_get(t, "hosts");
+		for (j = 0; j < g->nnames; j++) {
+			if (host_index(x, g->names[j]) != -1)
+				continue;
+			hv_diag_node(c->d, names->kind == HV_NODE_SEQ &&
+			    j < names->n ? names->items[j] : names,
+			    "target group \"%s\": no host \"%s\" in the "
+			    "inventory", g->name, g->names[j]);
+		}
+	}
+}
+
+/* Marks shell parameters and expands them again with quoting. */
+static void
+mark_shell(struct ck *c, const struct hv_driver *d, const struct hv_node *with)
+{
+	const struct hv_param	*p;
+	size_t			 i;
+
+	if (with == NULL || with->kind != HV_NODE_MAP)
+		return;
+	for (i = 0; i < with->n; i++) {
+		p = hv_param_find(d->params, with->keys[i]->str);
+		if (p == NULL || p->type != HV_T_SHELL ||
+		    with->items[i]->kind != HV_NODE_SCALAR)
+			continue;
+		with->items[i]->shell = 1;
+		hv_expand_tree(&c->ex, with->items[i], c->d);
+	}
+}
+
+static int
+tree_deferred(const struct hv_node *n)
+{
+	size_t	i;
+
+	if (n == NULL)
+		return 0;
+	if (n->deferred)
+		return 1;
+	for (i = 0; i < n->n; i++) {
+		if (tree_deferred(n->items[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Runs a driver's own check hook over values known at load time. */
+static void
+driver_check(struct ck *c, struct hv_step *s, const struct hv_node *where)
+{
+	struct hv_call	call;
+	struct hv_buf	err = HV_BUF_INIT;
+
+	if (s->driver->check == NULL || tree_deferred(s->with) ||
+	    tree_deferred(s->expect))
+		return;
+	hv_call_init(&call, s->driver, NULL);
+	call.with = s->with;
+	call.expect = s->expect;
+	if (s->driver->check(&call, &err) == -1)
+		hv_diag_node(c->d, where, "%s: %s", s->driver->name, err.s);
+	hv_buf_release(&err);
+	hv_call_release(&call);
+}
+
+/* The driver a step names, checked for kind. */
+static const struct hv_driver *
+step_driver(struct ck *c, const struct hv_node *n, enum hv_driver_kind kind)
+{
+	const struct hv_driver	*d;
+	const char		*hint;
+	const char		*word = kind == HV_ACTION ? "action" : "probe";
+
+	if (n->kind != HV_NODE_SCALAR) {
+		hv_diag_node(c->d, n, "%s must be a driver name, not %s", word,
+		    hv_node_kind_name(n));
+		return NULL;
+	}
+	d = hv_driver_find(n->str);
+	if (d != NULL && d->kind == kind)
+		return d;
+	if (d != NULL) {
+		hv_diag_node(c->d, n, "%s is a%s, not a%s", n->str,
+		    d->kind == HV_ACTION ? "n action" : " probe",
+		    kind == HV_ACTION ? "n action" : " probe");
+		return NULL;
+	}
+	if ((hint = hv_driver_suggest(n->str, kind)) != NULL)
+		hv_diag_node(c->d, n, "unknown %s \"%s\" (did you mean \"%s\"?)",
+		    word, n->str, hint);
+	else
+		hv_diag_node(c->d, n, "unknown %s \"%s\" (havoc drivers lists "
+		    "them)", word, n->str);
+	return NULL;
+}
+
+static const struct hv_node empty_map = { .kind = HV_NODE_MAP };
+
+/* The parts every driver step shares: driver, on:, with:, expect:. */
+static void
+load_driver_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
+    const struct hv_node *drv, enum hv_driver_kind kind)
+{
+	const struct hv_node	*on = hv_node_get(n, "on");
+	const struct hv_node	*expect = hv_node_get(n, "expect");
+	char			 what[160];
+
+	s->kind = kind == HV_ACTION ? HV_STEP_ACTION : HV_STEP_PROBE;
+	s->driver = step_driver(c, drv, kind);
+	s->with = hv_node_get(n, "with");
+	if (hv_node_is_null(s->with))
+		s->with = &empty_map;
+	if (s->name == NULL && drv->kind == HV_NODE_SCALAR)
+		s->name = hv_xstrdup(drv->str);
+	if (!hv_node_is_null(on)) {
+		if (on->kind != HV_NODE_SCALAR)
+			hv_diag_node(c->d, on, "on must name a target group, not "
+			    "%s", hv_node_kind_name(on));
+		else if ((s->group = hv_experiment_group(c->x, on->str)) == -1)
+			hv_diag_node(c->d, on, "on: no target group \"%s\" in "
+			    "targets", on->str);
+	}
+	if (s->driver == NULL)
+		return;
+	snprintf(what, sizeof what, "%s", s->driver->name);
+	if (s->driver->target == HV_TARGET_REQUIRED && hv_node_is_null(on))
+		hv_diag_node(c->d, n, "%s needs on: (a target group)",
+		    s->driver->name);
+	if (s->driver->target == HV_TARGET_NONE && !hv_node_is_null(on))
+		hv_diag_node(c->d, hv_node_key(n, "on"), "on: is not allowed "
+		    "for %s, which takes no target", s->driver->name);
+	if (s->driver->target == HV_TARGET_NONE && tree_deferred(s->with))
+		hv_diag_node(c->d, s->with, "${target.*} needs a step with on:");
+	mark_shell(c, s->driver, s->with);
+	hv_params_check(s->driver->params, s->with, n, what, c->d);
+	if (!hv_node_is_null(expect)) {
+		if (kind != HV_PROBE)
+			hv_diag_node(c->d, hv_node_key(n, "expect"), "expect: "
+			    "belongs to a probe, not an action");
+		else {
+			s->expect = expect;
+			hv_params_check(s->driver->expect, expect, n, what, c->d);
+		}
+	}
+	driver_check(c, s, n);
+}
+
+/* One step of the method or the rollbacks (or a steady-state probe). */
+static void
+load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
+    const char *section)
+{
+	const struct hv_node	*action, *probe, *pause;
+	int			 kinds;
+	int64_t			 ms;
+
+	memset(s, 0, sizeof *s);
+	s->group = -1;
+	s->where = n;
+	if (!want_map(c, n, "a step")) {
+		if (hv_node_is_null(n))
+			hv_diag_node(c->d, n, "an empty step in %s", section);
+		return;
+	}
+	check_keys(c, n, step_keys, "a step");
+	s->name = dup_str(c, n, "name", "step");
+	action = hv_node_get(n, "action");
+	probe = hv_node_get(n, "probe");
+	pause = hv_node_get(n, "pause");
+	kinds = !hv_node_is_null(action) + !hv_node_is_null(probe) +
+	    !hv_node_is_null(pause);
+	if (kinds != 1) {
+		hv_diag_node(c->d, n, "a step needs exactly one of action:, "
+		    "probe: or pause:");
+		return;
+	}
+	if (pause != NULL && !hv_node_is_null(pause)) {
+		s->kind = HV_STEP_PAUSE;
+		if ((ms = get_ms(c, n, "pause", "step")) >= 0)
+			s->pause_ms = ms;
+		if (s->name == NULL && pause->kind == HV_NODE_SCALAR)
+			s->name = hv_xasprintf("pause %s", pause->str);
+		if (hv_node_get(n, "on") != NULL ||
+		    hv_node_get(n, "with") != NULL)
+			hv_diag_node(c->d, n, "a pause takes no on: or with:");
+		return;
+	}
+	if (!hv_node_is_null(action))
+		load_driver_step(c, n, s, action, HV_ACTION);
+	else
+		load_driver_step(c, n, s, probe, HV_PROBE);
+	if ((ms = get_ms(c, n, "duration", "step")) > 0) {
+		s->duration_ms = ms;
+		if (s->kind != HV_STEP_ACTION)
+			hv_diag_node(c->d, hv_node_get(n, "duration"),
+			    "duration: belongs to an action");
+		else if (s->driver != NULL && s->driver->revert == NULL)
+			hv_diag_node(c->d, hv_node_get(n, "duration"),
+			    "%s cannot be reverted, so it takes no duration: "
+			    "(add a rollback instead)", s->driver->name);
+	}
+	s->background = get_bool(c, n, "background", "step", 0);
+	if (s->background && s->duration_ms == 0)
+		hv_diag_node(c->d, hv_node_get(n, "background"),
+		    "background: needs a duration:");
+}
+
+static struct hv_step *
+load_steps(struct ck *c, const struct hv_node *list, const char *section,
+    size_t *count)
+{
+	struct hv_step	*steps;
+	size_t		 i;
+
+	*count = 0;
+	if (!want_seq(c, list, section))
+		return NULL;
+	steps = hv_xcalloc(list->n, sizeof *steps);
+	for (i = 0; i < list->n; i++)
+		load_step(c, list->items[i], &steps[i], section);
+	*count = list->n;
+	return steps;
+}
+
+/* steady_state: named probes, usable by watch: and abort_when:. */
+static void
+load_steady(struct ck *c, const struct hv_node *list)
+{
+	struct hv_experiment	*x = c->x;
+	size_t			 i, j;
+
+	x->steady = load_steps(c, list, "steady_state", &x->nsteady);
+	for (i = 0; i < x->nsteady; i++) {
+		if (x->steady[i].where == NULL ||
+		    x->steady[i].where->kind != HV_NODE_MAP)
+			continue;
+		if (x->steady[i].kind != HV_STEP_PROBE &&
+		    x->steady[i].driver != NULL) {
+			hv_diag_node(c->d, x->steady[i].where,
+			    "steady_state holds probes, not actions or pauses");
+			continue;
+		}
+		if (hv_node_get(x->steady[i].where, "name") == NULL)
+			hv_diag_node(c->d, x->steady[i].where, "a steady-state "
+			    "probe needs a name: (watch: and abort_when: use it)");
+		for (j = 0; j < i; j++) {
+			if (x->steady[j].name != NULL &&
+			    x->steady[i].name != NULL &&
+			    strcmp(x->steady[j].name, x->steady[i].name) == 0)
+				hv_diag_node(c->d, x->steady[i].where, "probe name "
+				    "\"%s\" is used twice", x->steady[i].name);
+		}
+	}
+}
+
+/* A probe name that must be one of steady_state's. */
+static int
+probe_ref(struct ck *c, const struct hv_node *n, const char *what)
+{
+	const char	*names[64];
+	const char	*hint;
+	size_t		 i, k = 0;
+	int		 idx;
+
+	if (n->kind != HV_NODE_SCALAR) {
+		hv_diag_node(c->d, n, "%s must name a probe, not %s", what,
+		    hv_node_kind_name(n));
+		return -1;
+	}
+	if ((idx = hv_experiment_probe(c->x, n->str)) != -1)
+		return idx;
+	for (i = 0; i < c->x->nsteady && k + 1 < HV_ARRAY_LEN(names); i++) {
+		if (c->x->steady[i].name != NULL)
+			names[k++] = c->x->steady[i].name;
+	}
+	names[k] = NULL;
+	if ((hint = closest(names, n->str)) != NULL)
+		hv_diag_node(c->d, n, "%s: no probe \"%s\" in steady_state (did "
+		    "you mean \"%s\"?)", what, n->str, hint);
+	else
+		hv_diag_node(c->d, n, "%s: no probe \"%s\" in steady_state", what,
+		    n->str);
+	return -1;
+}
+
+static void
+load_watch(struct ck *c, const struct hv_node *w)
+{
+	struct hv_experiment	*x = c->x;
+	const struct hv_node	*probes;
+	int64_t			 ms;
+	size_t			 i;
+	int			 idx;
+
+	if (!want_map(c, w, "watch"))
+		return;
+	check_keys(c, w, watch_keys, "watch");
+	x->watch_every_ms = 1000;
+	if ((ms = get_ms(c, w, "every", "watch")) > 0)
+		x->watch_every_ms = ms;
+	else if (ms == 0 && hv_node_get(w, "every") != NULL)
+		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must be "
+		    "more than 0");
+	if (x->watch_every_ms < 100 && x->watch_every_ms > 0)
+		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must be "
+		    "at least 100ms");
+	if ((ms = get_ms(c, w, "after", "watch")) > 0)
+		x->watch_after_ms = ms;
+	probes = hv_node_get(w, "probes");
+	if (hv_node_is_null(probes)) {
+		hv_diag_node(c->d, w, "watch needs probes: (names from "
+		    "steady_state)");
+		return;
+	}
+	if (probes->kind == HV_NODE_SCALAR) {
+		if ((idx = probe_ref(c, probes, "watch")) != -1) {
+			x->watch = hv_xcalloc(1, sizeof *x->watch);
+			x->watch[x->nwatch++] = idx;
+		}
+		return;
+	}
+	if (!want_seq(c, probes, "watch.probes"))
+		return;
+	x->watch = hv_xcalloc(probes->n, sizeof *x->watch);
+	for (i = 0; i < probes->n; i++) {
+		if ((idx = probe_ref(c, probes->items[i], "watch")) != -1)
+			x->watch[x->nwatch++] = idx;
+	}
+}
+
+static void
+load_alerts(struct ck *c, const struct hv_node *list)
+{
+	struct hv_experiment	*x = c->x;
+	const struct hv_node	*n, *probe;
+	struct hv_step		*s;
+	int64_t			 ms;
+	size_t			 i;
+
+	if (!want_seq(c, list, "alerts"))
+		return;
+	x->alerts = hv_xcalloc(list->n, sizeof *x->alerts);
+	for (i = 0; i < list->n; i++) {
+		n = list->items[i];
+		s = &x->alerts[x->nalerts];
+		memset(s, 0, sizeof *s);
+		s->group = -1;
+		s->where = n;
+		if (!want_map(c, n, "an alert"))
+			continue;
+		x->nalerts++;
+		check_keys(c, n, alert_keys, "an alert");
+		s->name = dup_str(c, n, "name", "alert");
+		probe = hv_node_get(n, "probe");
+		if (hv_node_is_null(probe)) {
+			hv_diag_node(c->d, n, "an alert needs probe: (such as "
+			    "alertmanager)");
+			continue;
+		}
+		load_driver_step(c, n, s, probe, HV_PROBE);
+		if ((ms = get_ms(c, n, "within", "alert")) > 0)
+			s->within_ms = ms;
+		else if (ms == 0)
+			hv_diag_node(c->d, n, "an alert needs within: (how soon it "
+			    "must fire)");
+		s->poll_ms = 1000;
+		if ((ms = get_ms(c, n, "every", "alert")) > 0)
+			s->poll_ms = ms;
+		s->silence = hv_node_get(n, "silence");
+		if (hv_node_is_null(s->silence))
+			s->silence = NULL;
+		else
+			want_map(c, s->silence, "silence");
+	}
+}
+
+static void
+load_safety(struct ck *c, const struct hv_node *s)
+{
+	struct hv_experiment	*x = c->x;
+	const struct hv_node	*a, *probe;
+	int64_t			 ms;
+
+	x->abort_probe = -1;
+	if (!want_map(c, s, "safety"))
+		return;
+	check_keys(c, s, safety_keys, "safety");
+	x->max_targets = (int)get_int(c, s, "max_targets", "safety", 1,
+	    1000000, 0);
+	if ((ms = get_ms(c, s, "dead_man", "safety")) > 0)
+		x->dead_man_ms = ms;
+	else if (ms == 0 && hv_node_get(s, "dead_man") != NULL)
+		hv_diag_node(c->d, hv_node_get(s, "dead_man"), "safety.dead_man "
+		    "must be more than 0");
+	a = hv_node_get(s, "abort_when");
+	if (want_map(c, a, "safety.abort_when")) {
+		check_keys(c, a, abort_keys, "abort_when");
+		probe = hv_node_get(a, "probe");
+		if (hv_node_is_null(probe))
+			hv_diag_node(c->d, a, "abort_when needs probe:");
+		else
+			x->abort_probe = probe_ref(c, probe, "abort_when");
+		if ((ms = get_ms(c, a, "failing_for", "abort_when")) >= 0)
+			x->abort_failing_ms = ms;
+	}
+	x->preflight = hv_node_get(s, "preflight");
+	if (hv_node_is_null(x->preflight))
+		x->preflight = NULL;
+	else
+		want_map(c, x->preflight, "safety.preflight");
+}
+
+/* Steps that run on a target group need hosts to exist at all. */
+static void
+check_groups_used(struct ck *c)
+{
+	struct hv_experiment	*x = c->x;
+	size_t			 i;
+
+	if (x->nhosts > 0 || x->ngroups == 0)
+		return;
+	for (i = 0; i < x->ngroups; i++)
+		hv_diag_node(c->d, x->groups[i].where, "target group \"%s\": "
+		    "there are no hosts (add inventory: or hosts:)",
+		    x->groups[i].name);
+}
+
+struct hv_experiment *
+hv_experiment_from_tree(const char *path, struct hv_node *doc,
+    const struct hv_load_opts *o, struct hv_diag *diag)
+{
+	struct hv_experiment	*x;
+	struct ck		 c;
+	char			*tmp;
+	int			 before = diag->count;
+
+	x = hv_xcalloc(1, sizeof *x);
+	x->path = hv_xstrdup(path);
+	/* Absolute, so that a revert rebuilt by recover finds its files. */
+	tmp = realpath(path, NULL);
+	if (tmp == NULL)
+		tmp = hv_xstrdup(path);
+	x->dir = hv_xstrdup(dirname(tmp));
+	free(tmp);
+	x->doc = doc;
+	x->version = 1;
+	x->abort_probe = -1;
+	ssh_opts_init(&x->ssh);
+	memset(&c, 0, sizeof c);
+	c.x = x;
+	c.d = diag;
+	c.ex.dir = x->dir;
+
+	if (!want_map(&c, doc, "an experiment")) {
+		if (hv_node_is_null(doc))
+			hv_diag_at(diag, path, 1, 1, "the file is empty");
+		goto out;
+	}
+	check_keys(&c, doc, top_keys, "an experiment");
+	load_vars(&c, hv_node_get(doc, "vars"), o);
+	/* Everything but vars: expands with the variables now known. */
+	{
+		size_t	i;
+
+		for (i = 0; i < doc->n; i++) {
+			if (strcmp(doc->keys[i]->str, "vars") != 0)
+				hv_expand_tree(&c.ex, doc->items[i], diag);
+		}
+	}
+	x->version = (int)get_int(&c, doc, "version", "experiment", 1, 1000, 1);
+	if (x->version != 1)
+		hv_diag_node(diag, hv_node_get(doc, "version"), "version %d is "
+		    "not supported (this havoc reads version 1)", x->version);
+	x->title = dup_str(&c, doc, "title", "experiment");
+	if (x->title == NULL) {
+		tmp = hv_xstrdup(path);
+		x->title = hv_xstrdup(basename(tmp));
+		free(tmp);
+	}
+	x->description = dup_str(&c, doc, "description", "experiment");
+	x->tags = get_strlist(&c, doc, "tags", "experiment", &x->ntags);
+	if (want_map(&c, hv_node_get(doc, "ssh"), "ssh")) {
+		check_keys(&c, hv_node_get(doc, "ssh"), ssh_keys, "ssh");
+		load_ssh(&c, hv_node_get(doc, "ssh"), &x->ssh, "ssh");
+	}
+	if (!hv_node_is_null(hv_node_get(doc, "inventory")))
+		load_inventory(&c, hv_node_get(doc, "inventory"));
+	load_hosts(&c, hv_node_get(doc, "hosts"));
+	load_targets(&c, hv_node_get(doc, "targets"));
+	check_groups_used(&c);
+	load_steady(&c, hv_node_get(doc, "steady_state"));
+	x->method = load_steps(&c, hv_node_get(doc, "method"), "method",
+	    &x->nmethod);
+	x->rollbacks = load_steps(&c, hv_node_get(doc, "rollbacks"),
+	    "rollbacks", &x->nrollbacks);
+	load_watch(&c, hv_node_get(doc, "watch"));
+	load_alerts(&c, hv_node_get(doc, "alerts"));
+	load_safety(&c, hv_node_get(doc, "safety"));
+	{
+		size_t	i;
+
+		for (i = 0; i < x->nrollbacks; i++) {
+			if (x->rollbacks[i].kind == HV_STEP_PROBE &&
+			    x->rollbacks[i].driver != NULL)
+				hv_diag_node(diag, x->rollbacks[i].where,
+				    "rollbacks hold actions and pauses, not "
+				    "probes");
+		}
+	}
+	if (x->nmethod == 0 && diag->count == before)
+		hv_diag_at(diag, path, doc->line, doc->col, "an experiment needs "
+		    "a method: with at least one step");
+
+out:
+	if (diag->count > before) {
+		/* The caller keeps doc on failure. */
+		x->doc = NULL;
+		hv_experiment_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+struct hv_experiment *
+hv_experiment_load(const char *path, const struct hv_load_opts *o,
+    struct hv_diag *diag)
+{
+	struct hv_experiment	*x;
+	struct hv_node		*doc;
+	struct hv_buf		 data = HV_BUF_INIT, err = HV_BUF_INIT;
+	char			 sha[65];
+
+	if (hv_read_file(path, &data, &err) == -1) {
+		hv_diag_at(diag, path, 1, 1, "cannot read the file (%s)", err.s);
+		hv_buf_release(&err);
+		return NULL;
+	}
+	hv_sha256_hex(data.s, data.len, sha);
+	doc = hv_yaml_parse(path, data.s, data.len, diag);
+	hv_buf_release(&data);
+	if (doc == NULL)
+		return NULL;
+	x = hv_experiment_from_tree(path, doc, o, diag);
+	if (x == NULL) {
+		hv_node_free(doc);
+		return NULL;
+	}
+	memcpy(x->sha256, sha, sizeof sha);
+	return x;
+}
+
+static void
+free_steps(struct hv_step *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(s[i].name);
+	free(s);
+}
+
+void
+hv_experiment_free(struct hv_experiment *x)
+{
+	size_t	i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < x->nvars; i++) {
+		free(x->vars[i].name);
+		free(x->vars[i].str);
+		free(x->vars[i].shown);
+	}
+	free(x->vars);
+	for (i = 0; i < x->nhosts; i++) {
+		free(x->hosts[i].name);
+		free(x->hosts[i].address);
+		free_strlist(x->hosts[i].tags, x->hosts[i].ntags);
+		ssh_opts_release(&x->hosts[i].ssh);
+	}
+	free(x->hosts);
+	for (i = 0; i < x->ngroups; i++) {
+		free(x->groups[i].name);
+		free_strlist(x->groups[i].tags, x->groups[i].ntags);
+		free_strlist(x->groups[i].names, x->groups[i].nnames);
+	}
+	free(x->groups);
+	free_steps(x->steady, x->nsteady);
+	free_steps(x->method, x->nmethod);
+	free_steps(x->rollbacks, x->nrollbacks);
+	free_steps(x->alerts, x->nalerts);
+	free(x->watch);
+	free_strlist(x->tags, x->ntags);
+	ssh_opts_release(&x->ssh);
+	free(x->title);
+	free(x->description);
+	free(x->path);
+	free(x->dir);
+	hv_node_free(x->doc);
+	hv_node_free(x->inventory_doc);
+	free(x);
+}
+
+int
+hv_experiment_probe(const struct hv_experiment *x, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nsteady; i++) {
+		if (x->steady[i].name != NULL &&
+		    strcmp(x->steady[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+int
+hv_experiment_group(const struct hv_experiment *x, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < x->ngroups; i++) {
+		if (strcmp(x->groups[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+void
+hv_experiment_ssh_for(const struct hv_experiment *x, const struct hv_host *h,
+    struct hv_ssh_opts *o)
+{
+	const struct hv_ssh_opts	*d = &x->ssh, *p = &h->ssh;
+
+	memset(o, 0, sizeof *o);
+	o->user = p->user != NULL ? p->user : d->user;
+	o->identity = p->identity != NULL ? p->identity : d->identity;
+	o->passphrase_env = p->passphrase_env != NULL ? p->passphrase_env :
+	    d->passphrase_env;
+	o->known_hosts = p->known_hosts != NULL ? p->known_hosts :
+	    d->known_hosts;
+	o->agent = p->agent != -1 ? p->agent : d->agent;
+	o->tofu = p->tofu != -1 ? p->tofu : d->tofu;
+	o->port = p->port != 0 ? p->port : d->port;
+	o->connect_timeout_ms = p->connect_timeout_ms != 0 ?
+	    p->connect_timeout_ms : d->connect_timeout_ms;
+	o->command_timeout_ms = d->command_timeout_ms;
+	o->keepalive_ms = d->keepalive_ms;
+	o->max_parallel = d->max_parallel;
+}

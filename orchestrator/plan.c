@@ -1,0 +1,422 @@
+/*
+ * plan.c - target groups to hosts, seeded picks, the blast radius, and
+ * the printed plan of `havoc plan` and `havoc run --dry-run`.
+ */
+#include <sys/random.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "driver.h"
+#include "expand.h"
+#include "experiment.h"
+#include "node.h"
+#include "plan.h"
+
+/* splitmix64: small, well mixed, and the same on every platform. */
+static uint64_t
+next_random(uint64_t *state)
+{
+	uint64_t	z;
+
+	z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t
+hv_plan_random_seed(void)
+{
+	uint32_t	v = 0;
+
+	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+		v = (uint32_t)hv_wall_ms() ^ (uint32_t)getpid();
+	return v;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct hv_host	*ha = *(const struct hv_host *const *)a;
+	const struct hv_host	*hb = *(const struct hv_host *const *)b;
+
+	return strcmp(ha->name, hb->name);
+}
+
+static int
+has_tag(const struct hv_host *h, const char *tag)
+{
+	size_t	i;
+
+	for (i = 0; i < h->ntags; i++) {
+		if (strcmp(h->tags[i], tag) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether h belongs to g: named by it, or carrying all of its tags. */
+static int
+in_group(const struct hv_group *g, const struct hv_host *h)
+{
+	size_t	i;
+
+	for (i = 0; i < g->nnames; i++) {
+		if (strcmp(g->names[i], h->name) == 0)
+			return 1;
+	}
+	if (g->ntags == 0)
+		return 0;
+	for (i = 0; i < g->ntags; i++) {
+		if (!has_tag(h, g->tags[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Candidates sorted by name, then a seeded partial shuffle picks k. */
+static void
+resolve_group(const struct hv_experiment *x, const struct hv_group *g,
+    uint64_t seed, size_t gi, struct hv_targets *t)
+{
+	const struct hv_host	*tmp;
+	uint64_t		 state;
+	size_t			 i, j, n = 0, k;
+
+	t->hosts = hv_xcalloc(x->nhosts, sizeof *t->hosts);
+	for (i = 0; i < x->nhosts; i++) {
+		if (in_group(g, &x->hosts[i]))
+			t->hosts[n++] = &x->hosts[i];
+	}
+	qsort(t->hosts, n, sizeof *t->hosts, by_name);
+	switch (g->pick) {
+	case HV_PICK_COUNT:
+		k = (size_t)g->pick_n < n ? (size_t)g->pick_n : n;
+		break;
+	case HV_PICK_PERCENT:
+		/* Rounded up: 30% of 3 hosts is one host, never none. */
+		k = (n * (size_t)g->pick_n + 99) / 100;
+		break;
+	default:
+		k = n;
+		break;
+	}
+	/* Each group draws from its own stream, so adding a group to an
+	 * experiment does not change the picks of the others. */
+	state = seed ^ (0x632be59bd9b4e019ULL * (gi + 1));
+	if (k < n) {
+		for (i = 0; i < k; i++) {
+			j = i + (size_t)(next_random(&state) % (n - i));
+			tmp = t->hosts[i];
+			t->hosts[i] = t->hosts[j];
+			t->hosts[j] = tmp;
+		}
+		qsort(t->hosts, k, sizeof *t->hosts, by_name);
+	}
+	t->n = k;
+}
+
+/* Adds a group's hosts to the set of touched hosts, once each. */
+static void
+touch(struct hv_plan *p, const struct hv_targets *t)
+{
+	size_t	i, j;
+
+	for (i = 0; i < t->n; i++) {
+		for (j = 0; j < p->ntouched; j++) {
+			if (p->touched[j] == t->hosts[i])
+				break;
+		}
+		if (j == p->ntouched)
+			p->touched[p->ntouched++] = t->hosts[i];
+	}
+}
+
+/* Every step with on: must hit at least one host. */
+static int
+check_steps(const struct hv_experiment *x, struct hv_plan *p,
+    const struct hv_step *s, size_t n, struct hv_buf *err)
+{
+	size_t	i;
+	int	rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i].group < 0)
+			continue;
+		if (p->groups[s[i].group].n == 0)
+			rc = hv_error(err, "target group %s matches no host "
+			    "(step \"%s\")", x->groups[s[i].group].name,
+			    s[i].name);
+		else if (s[i].kind == HV_STEP_ACTION)
+			touch(p, &p->groups[s[i].group]);
+	}
+	return rc;
+}
+
+int
+hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
+    struct hv_buf *err)
+{
+	struct hv_buf	names = HV_BUF_INIT;
+	size_t		i;
+	int		rc = 0;
+
+	memset(p, 0, sizeof *p);
+	p->seed = seed;
+	p->ngroups = x->ngroups;
+	p->groups = hv_xcalloc(x->ngroups, sizeof *p->groups);
+	p->touched = hv_xcalloc(x->nhosts, sizeof *p->touched);
+	for (i = 0; i < x->ngroups; i++)
+		resolve_group(x, &x->groups[i], seed, i, &p->groups[i]);
+
+	if (check_steps(x, p, x->steady, x->nsteady, err) == -1)
+		rc = -1;
+	if (check_steps(x, p, x->method, x->nmethod, err) == -1)
+		rc = -1;
+	if (check_steps(x, p, x->rollbacks, x->nrollbacks, err) == -1)
+		rc = -1;
+	if (check_steps(x, p, x->alerts, x->nalerts, err) == -1)
+		rc = -1;
+	if (x->max_targets > 0 && p->ntouched > (size_t)x->max_targets) {
+		for (i = 0; i < p->ntouched; i++)
+			hv_buf_printf(&names, "%s%s", i > 0 ? ", " : "",
+			    p->touched[i]->name);
+		rc = hv_error(err, "safety: actions would touch %zu hosts, more "
+		    "than max_targets %d (%s)", p->ntouched, x->max_targets,
+		    names.s);
+	}
+	hv_buf_release(&names);
+	if (rc == -1)
+		hv_plan_release(p);
+	return rc;
+}
+
+void
+hv_plan_release(struct hv_plan *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->ngroups; i++)
+		free(p->groups[i].hosts);
+	free(p->groups);
+	free(p->touched);
+	memset(p, 0, sizeof *p);
+}
+
+const struct hv_targets *
+hv_plan_targets(const struct hv_plan *p, const struct hv_step *s)
+{
+	static const struct hv_targets	none;
+
+	if (s->group < 0 || (size_t)s->group >= p->ngroups)
+		return &none;
+	return &p->groups[s->group];
+}
+
+/* Re-checks values that were only known once the target was. */
+static int
+recheck(const struct hv_param *spec, const struct hv_node *orig,
+    const struct hv_node *map, struct hv_buf *err)
+{
+	const struct hv_param	*p;
+	size_t			 i;
+
+	for (i = 0; map != NULL && map->kind == HV_NODE_MAP && i < map->n;
+	    i++) {
+		if (orig->items[i]->kind != HV_NODE_SCALAR ||
+		    !orig->items[i]->deferred)
+			continue;
+		if ((p = hv_param_find(spec, map->keys[i]->str)) == NULL)
+			continue;
+		if (hv_param_value_check(p, map->items[i], err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct hv_node *
+hv_plan_params(const struct hv_experiment *x, const struct hv_step *s,
+    const struct hv_node *params, const struct hv_host *host,
+    struct hv_buf *err)
+{
+	struct hv_expand	 ex;
+	struct hv_node		*n;
+	const struct hv_param	*spec;
+
+	memset(&ex, 0, sizeof ex);
+	ex.vars = x->vars;
+	ex.nvars = x->nvars;
+	ex.dir = x->dir;
+	ex.target = host;
+	if (params == NULL)
+		return NULL;
+	if ((n = hv_node_for_target(&ex, params, err)) == NULL)
+		return NULL;
+	spec = params == s->expect ? s->driver->expect : s->driver->params;
+	if (host != NULL && recheck(spec, params, n, err) == -1) {
+		hv_node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Prints one driver step: each host with what it does and its revert. */
+static void
+print_step(const struct hv_experiment *x, const struct hv_plan *p,
+    const struct hv_step *s, FILE *f)
+{
+	const struct hv_targets	*t = hv_plan_targets(p, s);
+	struct hv_call		 call;
+	struct hv_buf		 line = HV_BUF_INIT, err = HV_BUF_INIT;
+	struct hv_node		*with;
+	size_t			 i, n = t->n > 0 ? t->n : 1;
+	char			 d[32];
+
+	for (i = 0; i < n; i++) {
+		const struct hv_host	*h = t->n > 0 ? t->hosts[i] : NULL;
+
+		with = hv_plan_params(x, s, s->with, h, &err);
+		if (with == NULL) {
+			fprintf(f, "      %s: %s\n", h != NULL ? h->name : "-",
+			    err.s);
+			hv_buf_reset(&err);
+			continue;
+		}
+		hv_call_init(&call, s->driver, NULL);
+		call.with = with;
+		call.host = h;
+		call.tag = hv_xstrdup("havoc-rN-sN");
+		hv_buf_reset(&line);
+		hv_call_describe(&call, 0, &line);
+		fprintf(f, "      %s%s%s\n", h != NULL ? h->name : "",
+		    h != NULL ? ": " : "", line.s);
+		if (s->kind == HV_STEP_ACTION && hv_call_is_fault(&call)) {
+			hv_buf_reset(&line);
+			hv_call_describe(&call, 1, &line);
+			if (s->duration_ms > 0)
+				fprintf(f, "        revert after %s: %s\n",
+				    hv_format_duration(s->duration_ms, d,
+				    sizeof d), line.s);
+			else
+				fprintf(f, "        revert at rollback: %s\n",
+				    line.s);
+		}
+		hv_call_release(&call);
+		hv_node_free(with);
+	}
+	hv_buf_release(&line);
+	hv_buf_release(&err);
+}
+
+static void
+print_steps(const struct hv_experiment *x, const struct hv_plan *p,
+    const char *title, const struct hv_step *s, size_t n, FILE *f)
+{
+	size_t	i;
+	char	d[32];
+
+	if (n == 0)
+		return;
+	fprintf(f, "%s:\n", title);
+	for (i = 0; i < n; i++) {
+		if (s[i].kind == HV_STEP_PAUSE) {
+			fprintf(f, "  %zu. pause %s\n", i + 1,
+			    hv_format_duration(s[i].pause_ms, d, sizeof d));
+			continue;
+		}
+		fprintf(f, "  %zu. %s (%s %s", i + 1, s[i].name,
+		    s[i].kind == HV_STEP_ACTION ? "action" : "probe",
+		    s[i].driver->name);
+		if (s[i].group >= 0)
+			fprintf(f, " on %s: %zu host%s",
+			    x->groups[s[i].group].name,
+			    p->groups[s[i].group].n,
+			    p->groups[s[i].group].n == 1 ? "" : "s");
+		if (s[i].duration_ms > 0)
+			fprintf(f, ", for %s%s", hv_format_duration(
+			    s[i].duration_ms, d, sizeof d),
+			    s[i].background ? " in the background" : "");
+		if (s[i].within_ms > 0)
+			fprintf(f, ", must fire within %s",
+			    hv_format_duration(s[i].within_ms, d, sizeof d));
+		fprintf(f, ")\n");
+		print_step(x, p, &s[i], f);
+	}
+}
+
+void
+hv_plan_print(const struct hv_experiment *x, const struct hv_plan *p,
+    FILE *f)
+{
+	size_t	i, j;
+	char	d[32];
+
+	fprintf(f, "experiment: %s\n", x->title);
+	fprintf(f, "file: %s (sha256 %.12s)\n", x->path, x->sha256);
+	fprintf(f, "seed: %llu\n", (unsigned long long)p->seed);
+	for (i = 0; i < x->ngroups; i++) {
+		fprintf(f, "target %s:", x->groups[i].name);
+		for (j = 0; j < p->groups[i].n; j++)
+			fprintf(f, " %s (%s)", p->groups[i].hosts[j]->name,
+			    p->groups[i].hosts[j]->address);
+		fprintf(f, "%s\n", p->groups[i].n == 0 ? " (none)" : "");
+	}
+	fprintf(f, "blast radius: %zu host%s", p->ntouched,
+	    p->ntouched == 1 ? "" : "s");
+	if (x->max_targets > 0)
+		fprintf(f, " (max_targets %d)", x->max_targets);
+	fprintf(f, "\n");
+	print_steps(x, p, "steady state", x->steady, x->nsteady, f);
+	print_steps(x, p, "method", x->method, x->nmethod, f);
+	if (x->nwatch > 0) {
+		fprintf(f, "watch every %s:", hv_format_duration(
+		    x->watch_every_ms, d, sizeof d));
+		for (i = 0; i < x->nwatch; i++)
+			fprintf(f, " %s", x->steady[x->watch[i]].name);
+		fprintf(f, "\n");
+	}
+	print_steps(x, p, "alerts", x->alerts, x->nalerts, f);
+	fprintf(f, "rollbacks: every fault still active is reverted first\n");
+	print_steps(x, p, "rollback steps", x->rollbacks, x->nrollbacks, f);
+	if (x->abort_probe >= 0)
+		fprintf(f, "abort when %s fails for %s\n",
+		    x->steady[x->abort_probe].name,
+		    hv_format_duration(x->abort_failing_ms, d, sizeof d));
+}
+
+char *
+hv_plan_json(const struct hv_experiment *x, const struct hv_plan *p)
+{
+	json_t	*root, *groups, *hosts;
+	char	*s, *out;
+	size_t	 i, j;
+
+	root = json_object();
+	if (p->seed <= INT64_MAX)
+		json_object_set_new(root, "seed",
+		    json_integer((json_int_t)p->seed));
+	else
+		json_object_set_new(root, "seed", json_sprintf("%llu",
+		    (unsigned long long)p->seed));
+	groups = json_object();
+	for (i = 0; i < p->ngroups; i++) {
+		hosts = json_array();
+		for (j = 0; j < p->groups[i].n; j++)
+			json_array_append_new(hosts,
+			    json_string(p->groups[i].hosts[j]->name));
+		json_object_set_new(groups, x->groups[i].name, hosts);
+	}
+	json_object_set_new(root, "groups", groups);
+	s = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	out = hv_xstrdup(s != NULL ? s : "{}");
+	free(s);
+	json_decref(root);
+	return out;
+}

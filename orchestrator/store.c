@@ -1,0 +1,1205 @@
+/*
+ * store.c - the SQLite history behind store.h; the only user of sqlite3.
+ *
+ * Choices store.h leaves to this file:
+ *
+ *   - The seed is a uint64_t. It is stored as its decimal TEXT (checked by
+ *     the schema), which the sqlite3 shell shows as the user typed it, and
+ *     it is returned in JSON as a string: a JSON number above 2^53 is not
+ *     exact in most readers, and a type that changes with the value would
+ *     trap every consumer.
+ *   - The fault journal (hv_store_fault_add, hv_store_fault_set) refuses to
+ *     write inside hv_store_begin()/hv_store_commit(): committing there
+ *     would commit the caller's batch behind its back, and not committing
+ *     would break the promise that a fault is on disk before it is
+ *     injected. A refusal fails safe: the fault is not injected.
+ *   - hv_store_fault_set() enforces the fault state machine in the UPDATE
+ *     itself (pending -> active | inject_failed; anything not reverted ->
+ *     reverted | revert_failed), so a late report cannot reopen a fault.
+ *     An error, once recorded, stays unless a newer one replaces it.
+ *   - Statements are cached, one per query, and every function resets its
+ *     statements before it returns. hv_store_faults_open() copies its rows
+ *     out before calling back, so the callback may use the store, even
+ *     hv_store_faults_open() itself, without restarting the walk.
+ *   - Reads of several tables run inside one read transaction (unless the
+ *     caller holds one), so a report sees one snapshot of a live run.
+ *   - In JSON, deviated and ok are booleans; vars, plan and revert_spec are
+ *     embedded as JSON when they parse; text that is not UTF-8 has its bad
+ *     bytes replaced with U+FFFD (the database keeps it verbatim).
+ *   - Optional times and numbers given as 0 (or -1, or a negative latency)
+ *     are stored as NULL.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util.h"
+
+/*
+ * Migration i brings user_version i to i + 1, in one transaction. They are
+ * history: never edit one that has shipped, add the next. A migration that
+ * rebuilds a table must turn foreign_keys off around it (outside the
+ * transaction), as the SQLite documentation on ALTER TABLE describes.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: the first schema. */
+	"CREATE TABLE gamedays (\n"
+	" id           INTEGER PRIMARY KEY,\n"
+	" name         TEXT NOT NULL,\n"
+	" file         TEXT NOT NULL,\n"
+	" scheduled_at INTEGER,\n"
+	" started_at   INTEGER NOT NULL,\n"
+	" ended_at     INTEGER,\n"
+	" status       TEXT NOT NULL DEFAULT 'running'\n"
+	");\n"
+	"CREATE INDEX gamedays_name ON gamedays (name, started_at);\n"
+
+	"CREATE TABLE runs (\n"
+	" id         INTEGER PRIMARY KEY,\n"
+	" experiment TEXT NOT NULL,\n"
+	" file       TEXT NOT NULL,\n"
+	" file_hash  TEXT NOT NULL,\n"
+	" seed       TEXT NOT NULL CONSTRAINT run_seed CHECK (seed <> ''\n"
+	"             AND seed NOT GLOB '*[^0-9]*' AND length(seed) <= 20),\n"
+	" gameday_id INTEGER REFERENCES gamedays (id),\n"
+	" vars_json  TEXT,\n"
+	" plan_json  TEXT,\n"
+	" controller TEXT NOT NULL,\n"
+	" pid        INTEGER NOT NULL,\n"
+	" status     TEXT NOT NULL DEFAULT 'running' CONSTRAINT run_status\n"
+	"             CHECK (status IN ('running', 'completed', 'deviated',\n"
+	"             'aborted', 'rollback_failed', 'interrupted',\n"
+	"             'planned')),\n"
+	" deviated   INTEGER NOT NULL DEFAULT 0\n"
+	"             CONSTRAINT run_deviated CHECK (deviated IN (0, 1)),\n"
+	" exit_code  INTEGER,\n"
+	" reason     TEXT,\n"
+	" started_at INTEGER NOT NULL,\n"
+	" ended_at   INTEGER\n"
+	");\n"
+	"CREATE INDEX runs_started ON runs (started_at);\n"
+	"CREATE INDEX runs_status ON runs (status, started_at);\n"
+	"CREATE INDEX runs_gameday ON runs (gameday_id);\n"
+
+	"CREATE TABLE steps (\n"
+	" id         INTEGER PRIMARY KEY,\n"
+	" run_id     INTEGER NOT NULL\n"
+	"             REFERENCES runs (id) ON DELETE CASCADE,\n"
+	" seq        INTEGER NOT NULL,\n"
+	" phase      TEXT NOT NULL CONSTRAINT step_phase CHECK (phase IN\n"
+	"             ('steady_before', 'method', 'steady_after',\n"
+	"             'rollback', 'revert')),\n"
+	" kind       TEXT NOT NULL CONSTRAINT step_kind CHECK (kind IN\n"
+	"             ('action', 'probe', 'pause', 'revert')),\n"
+	" name       TEXT NOT NULL,\n"
+	" driver     TEXT,\n"
+	" target     TEXT,\n"
+	" detail     TEXT,\n"
+	" started_at INTEGER NOT NULL,\n"
+	" ended_at   INTEGER,\n"
+	" status     TEXT NOT NULL DEFAULT 'running' CONSTRAINT step_status\n"
+	"             CHECK (status IN ('running', 'ok', 'failed', 'error',\n"
+	"             'skipped', 'cancelled')),\n"
+	" output     TEXT,\n"
+	" error      TEXT,\n"
+	" latency_ms REAL,\n"
+	" UNIQUE (run_id, seq)\n"
+	");\n"
+
+	"CREATE TABLE samples (\n"
+	" id         INTEGER PRIMARY KEY,\n"
+	" run_id     INTEGER NOT NULL\n"
+	"             REFERENCES runs (id) ON DELETE CASCADE,\n"
+	" probe      TEXT NOT NULL,\n"
+	" target     TEXT,\n"
+	" at         INTEGER NOT NULL,\n"
+	" ok         INTEGER NOT NULL\n"
+	"             CONSTRAINT sample_ok CHECK (ok IN (0, 1)),\n"
+	" latency_ms REAL,\n"
+	" error      TEXT\n"
+	");\n"
+	"CREATE INDEX samples_run ON samples (run_id, at);\n"
+
+	/* No cascade: a run cannot be deleted while its journal remains. */
+	"CREATE TABLE faults (\n"
+	" id          INTEGER PRIMARY KEY,\n"
+	" run_id      INTEGER NOT NULL REFERENCES runs (id),\n"
+	" step_id     INTEGER REFERENCES steps (id),\n"
+	" target      TEXT,\n"
+	" driver      TEXT NOT NULL,\n"
+	" inject      TEXT NOT NULL,\n"
+	" revert      TEXT NOT NULL,\n"
+	" revert_spec TEXT,\n"
+	" state       TEXT NOT NULL DEFAULT 'pending' CONSTRAINT fault_state\n"
+	"              CHECK (state IN ('pending', 'active', 'inject_failed',\n"
+	"              'reverted', 'revert_failed')),\n"
+	" created_at  INTEGER NOT NULL,\n"
+	" injected_at INTEGER,\n"
+	" reverted_at INTEGER,\n"
+	" dead_man_at INTEGER,\n"
+	" error       TEXT\n"
+	");\n"
+	"CREATE INDEX faults_run ON faults (run_id);\n"
+	"CREATE INDEX faults_step ON faults (step_id);\n"
+	"CREATE INDEX faults_state ON faults (state, run_id);\n"
+
+	/* Time to detect is derived, so it cannot disagree with its inputs. */
+	"CREATE TABLE alerts (\n"
+	" id          INTEGER PRIMARY KEY,\n"
+	" run_id      INTEGER NOT NULL\n"
+	"              REFERENCES runs (id) ON DELETE CASCADE,\n"
+	" name        TEXT NOT NULL,\n"
+	" probe       TEXT NOT NULL,\n"
+	" within_ms   INTEGER NOT NULL,\n"
+	" injected_at INTEGER,\n"
+	" fired_at    INTEGER,\n"
+	" ttd_ms      INTEGER GENERATED ALWAYS AS (fired_at - injected_at),\n"
+	" state       TEXT NOT NULL CONSTRAINT alert_state CHECK (state IN\n"
+	"              ('fired', 'silenced', 'inhibited', 'missed')),\n"
+	" detail      TEXT\n"
+	");\n"
+	"CREATE INDEX alerts_run ON alerts (run_id);\n"
+
+	"CREATE TABLE figures (\n"
+	" run_id           INTEGER NOT NULL\n"
+	"                   REFERENCES runs (id) ON DELETE CASCADE,\n"
+	" probe            TEXT NOT NULL,\n"
+	" samples          INTEGER NOT NULL CHECK (samples >= 0),\n"
+	" failures         INTEGER NOT NULL CHECK (failures >= 0),\n"
+	" first_failure_at INTEGER,\n"
+	" recovered_at     INTEGER,\n"
+	" ttr_ms           INTEGER,\n"
+	" state            TEXT NOT NULL CONSTRAINT figure_state\n"
+	"                   CHECK (state IN ('steady', 'recovered',\n"
+	"                   'not_recovered')),\n"
+	" PRIMARY KEY (run_id, probe)\n"
+	");\n",
+};
+
+_Static_assert(HV_ARRAY_LEN(migrations) == HV_STORE_SCHEMA,
+    "one migration per schema version");
+
+enum stmt {
+	S_BEGIN,
+	S_BEGIN_READ,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_RUN_BEGIN,
+	S_RUN_END,
+	S_STEP_BEGIN,
+	S_STEP_END,
+	S_SAMPLE,
+	S_FAULT_ADD,
+	S_FAULT_SET,
+	S_FAULT_STATE,
+	S_FAULTS_OPEN,
+	S_ALERT,
+	S_FIGURE,
+	S_GAMEDAY_BEGIN,
+	S_GAMEDAY_END,
+	S_RUNS,
+	S_RUNNING,
+	S_RUN,
+	S_RUN_STEPS,
+	S_RUN_SAMPLES,
+	S_RUN_FAULTS,
+	S_RUN_ALERTS,
+	S_RUN_FIGURES,
+	S_COUNT
+};
+
+#define RUN_LIST_COLUMNS \
+	"id, experiment, file, status, deviated, exit_code, reason, seed," \
+	" started_at, ended_at, gameday_id AS gameday"
+
+/* Every statement, with the name of what it does for error messages. */
+static const struct {
+	const char	*what;
+	const char	*sql;
+} stmts[S_COUNT] = {
+	[S_BEGIN] = { "begin", "BEGIN IMMEDIATE" },
+	[S_BEGIN_READ] = { "begin read", "BEGIN" },
+	[S_COMMIT] = { "commit", "COMMIT" },
+	[S_ROLLBACK] = { "rollback", "ROLLBACK" },
+	[S_RUN_BEGIN] = { "begin run",
+	    "INSERT INTO runs (experiment, file, file_hash, seed, gameday_id,"
+	    " vars_json, plan_json, controller, pid, started_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+	[S_RUN_END] = { "end run",
+	    "UPDATE runs SET status = ?2, deviated = ?3, exit_code = ?4,"
+	    " reason = ?5, ended_at = ?6 WHERE id = ?1" },
+	[S_STEP_BEGIN] = { "begin step",
+	    "INSERT INTO steps (run_id, seq, phase, kind, name, driver, target,"
+	    " detail, started_at)"
+	    " SELECT ?1, coalesce(max(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+	    " FROM steps WHERE run_id = ?1" },
+	[S_STEP_END] = { "end step",
+	    "UPDATE steps SET status = ?2, output = ?3, error = ?4,"
+	    " latency_ms = ?5, ended_at = ?6 WHERE id = ?1" },
+	[S_SAMPLE] = { "insert sample",
+	    "INSERT INTO samples (run_id, probe, target, at, ok, latency_ms,"
+	    " error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	[S_FAULT_ADD] = { "add fault",
+	    "INSERT INTO faults (run_id, step_id, target, driver, inject,"
+	    " revert, revert_spec, dead_man_at, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+	[S_FAULT_SET] = { "set fault",
+	    "UPDATE faults SET state = ?2, error = coalesce(?3, error),"
+	    " injected_at = CASE WHEN ?2 IN ('active', 'inject_failed')"
+	    "  THEN ?4 ELSE injected_at END,"
+	    " reverted_at = CASE WHEN ?2 = 'reverted' THEN ?4"
+	    "  ELSE reverted_at END"
+	    " WHERE id = ?1 AND state IN (?5, ?6, ?7, ?8)" },
+	[S_FAULT_STATE] = { "set fault",
+	    "SELECT state FROM faults WHERE id = ?1" },
+	[S_FAULTS_OPEN] = { "open faults",
+	    "SELECT f.id, f.run_id, f.target, f.driver, f.state, f.revert,"
+	    " f.revert_spec, r.status, r.pid, r.controller, f.dead_man_at,"
+	    " f.step_id"
+	    " FROM faults f JOIN runs r ON r.id = f.run_id"
+	    " WHERE f.state IN ('pending', 'active', 'inject_failed',"
+	    " 'revert_failed') AND (?1 = 0 OR f.run_id = ?1)"
+	    " ORDER BY f.id DESC" },
+	[S_ALERT] = { "insert alert",
+	    "INSERT INTO alerts (run_id, name, probe, within_ms, injected_at,"
+	    " fired_at, state, detail)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)" },
+	[S_FIGURE] = { "insert figure",
+	    "INSERT INTO figures (run_id, probe, samples, failures,"
+	    " first_failure_at, recovered_at, ttr_ms, state)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	    " ON CONFLICT (run_id, probe) DO UPDATE SET"
+	    " samples = excluded.samples, failures = excluded.failures,"
+	    " first_failure_at = excluded.first_failure_at,"
+	    " recovered_at = excluded.recovered_at, ttr_ms = excluded.ttr_ms,"
+	    " state = excluded.state" },
+	[S_GAMEDAY_BEGIN] = { "begin game day",
+	    "INSERT INTO gamedays (name, file, scheduled_at, started_at)"
+	    " VALUES (?1, ?2, ?3, ?4)" },
+	[S_GAMEDAY_END] = { "end game day",
+	    "UPDATE gamedays SET status = ?2, ended_at = ?3 WHERE id = ?1" },
+	[S_RUNS] = { "list runs",
+	    "SELECT " RUN_LIST_COLUMNS " FROM runs"
+	    " ORDER BY started_at DESC, id DESC LIMIT ?1" },
+	[S_RUNNING] = { "list running runs",
+	    "SELECT " RUN_LIST_COLUMNS ", pid, controller FROM runs"
+	    " WHERE status = 'running' ORDER BY started_at DESC, id DESC" },
+	[S_RUN] = { "read run",
+	    "SELECT id, experiment, file, file_hash, seed,"
+	    " gameday_id AS gameday, vars_json AS vars, plan_json AS plan,"
+	    " controller, pid, status, deviated, exit_code, reason,"
+	    " started_at, ended_at"
+	    " FROM runs WHERE id = ?1" },
+	[S_RUN_STEPS] = { "read steps",
+	    "SELECT id, seq, phase, kind, name, driver, target, detail,"
+	    " started_at, ended_at, status, output, error, latency_ms"
+	    " FROM steps WHERE run_id = ?1 ORDER BY id" },
+	[S_RUN_SAMPLES] = { "read samples",
+	    "SELECT id, probe, target, at, ok, latency_ms, error"
+	    " FROM samples WHERE run_id = ?1 ORDER BY at, id" },
+	[S_RUN_FAULTS] = { "read faults",
+	    "SELECT id, step_id AS step, target, driver, inject, revert,"
+	    " revert_spec, state, created_at, injected_at, reverted_at,"
+	    " dead_man_at, error FROM faults WHERE run_id = ?1 ORDER BY id" },
+	[S_RUN_ALERTS] = { "read alerts",
+	    "SELECT id, name, probe, within_ms, injected_at, fired_at, ttd_ms,"
+	    " state, detail FROM alerts WHERE run_id = ?1 ORDER BY id" },
+	[S_RUN_FIGURES] = { "read figures",
+	    "SELECT probe, samples, failures, first_failure_at, recovered_at,"
+	    " ttr_ms, state FROM figures WHERE run_id = ?1 ORDER BY probe" },
+};
+
+struct hv_store {
+	sqlite3		*db;
+	int		 schema;
+	sqlite3_stmt	*st[S_COUNT];	/* prepared on first use */
+};
+
+/* The moves hv_store_fault_set() allows: the states a fault may leave. */
+static const struct {
+	const char	*to;
+	const char	*from[4];
+} fault_moves[] = {
+	{ HV_FAULT_ACTIVE, { HV_FAULT_PENDING } },
+	{ HV_FAULT_INJECT_FAILED, { HV_FAULT_PENDING } },
+	{ HV_FAULT_REVERTED, { HV_FAULT_PENDING, HV_FAULT_ACTIVE,
+	    HV_FAULT_INJECT_FAILED, HV_FAULT_REVERT_FAILED } },
+	{ HV_FAULT_REVERT_FAILED, { HV_FAULT_PENDING, HV_FAULT_ACTIVE,
+	    HV_FAULT_INJECT_FAILED, HV_FAULT_REVERT_FAILED } },
+};
+
+/* The cached statement id, prepared on first use; NULL with a message. */
+static sqlite3_stmt *
+stmt(struct hv_store *s, enum stmt id, struct hv_buf *err)
+{
+	if (s->st[id] == NULL && sqlite3_prepare_v2(s->db, stmts[id].sql, -1,
+	    &s->st[id], NULL) != SQLITE_OK) {
+		hv_error(err, "store: %s: %s", stmts[id].what,
+		    sqlite3_errmsg(s->db));
+		s->st[id] = NULL;
+	}
+	return s->st[id];
+}
+
+/* Readies a statement for its next use and lets go of its locks. */
+static void
+finish(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Binds text, or NULL when v is NULL. */
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds an optional integer: a time or id of 0 means none. */
+static int
+bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, v);
+}
+
+/* Binds a measured duration; a negative or non-finite one means none. */
+static int
+bind_ms(sqlite3_stmt *st, int i, double v)
+{
+	if (!isfinite(v) || v < 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_double(st, i, v);
+}
+
+/*
+ * Runs statement id (already bound; bound is the OR of the bind results)
+ * to its end, then resets it whatever happened.
+ */
+static int
+exec_stmt(struct hv_store *s, enum stmt id, int bound, struct hv_buf *err)
+{
+	sqlite3_stmt	*st = s->st[id];
+	int		 ret = -1;
+
+	if (bound != SQLITE_OK) {
+		hv_error(err, "store: %s: cannot bind values: %s",
+		    stmts[id].what, sqlite3_errmsg(s->db));
+		goto done;
+	}
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		hv_error(err, "store: %s: %s", stmts[id].what,
+		    sqlite3_errmsg(s->db));
+		goto done;
+	}
+	ret = 0;
+done:
+	finish(st);
+	return ret;
+}
+
+/* Runs a statement that takes no values, such as BEGIN or COMMIT. */
+static int
+exec_plain(struct hv_store *s, enum stmt id, struct hv_buf *err)
+{
+	if (stmt(s, id, err) == NULL)
+		return -1;
+	return exec_stmt(s, id, SQLITE_OK, err);
+}
+
+/* Reads PRAGMA user_version; -1 with "PATH: message" on error. */
+static int
+user_version(struct hv_store *s, const char *path, int *out,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		hv_error(err, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto done;
+	}
+	*out = sqlite3_column_int(st, 0);
+	ret = 0;
+done:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Refuses a schema this havoc does not know. */
+static int
+check_version(const char *path, int v, struct hv_buf *err)
+{
+	if (v > HV_STORE_SCHEMA)
+		return hv_error(err, "%s: schema version %d is newer than "
+		    "this havoc (%d)", path, v, HV_STORE_SCHEMA);
+	if (v < 0)
+		return hv_error(err, "%s: bad schema version %d", path, v);
+	return 0;
+}
+
+/* Sets the connection up: WAL, full sync, foreign keys. */
+static int
+configure(struct hv_store *s, const char *path, struct hv_buf *err)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*mode;
+	char		*msg = NULL;
+	int		 ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		hv_error(err, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto done;
+	}
+	/* An in-memory database has no WAL; any file must. */
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (mode == NULL || (strcmp(mode, "wal") != 0 &&
+	    strcmp(mode, "memory") != 0)) {
+		hv_error(err, "%s: cannot use WAL mode (journal mode is %s)",
+		    path, mode == NULL ? "unknown" : mode);
+		goto done;
+	}
+	if (sqlite3_exec(s->db, "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON", NULL, NULL, &msg) != SQLITE_OK) {
+		hv_error(err, "%s: %s", path, msg != NULL ? msg :
+		    sqlite3_errmsg(s->db));
+		goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_free(msg);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * Applies migrations up to HV_STORE_SCHEMA, one transaction each. The
+ * version is read again under the write lock, so two processes opening a
+ * new file at once migrate it once.
+ */
+static int
+migrate(struct hv_store *s, const char *path, struct hv_buf *err)
+{
+	struct hv_buf	 sql = HV_BUF_INIT;
+	char		*msg = NULL;
+	int		 v, ret = -1;
+
+	for (;;) {
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL,
+		    &msg) != SQLITE_OK) {
+			hv_error(err, "%s: %s", path, msg != NULL ? msg :
+			    sqlite3_errmsg(s->db));
+			goto done;
+		}
+		if (user_version(s, path, &v, err) == -1 ||
+		    check_version(path, v, err) == -1)
+			goto done;
+		if (v == HV_STORE_SCHEMA)
+			break;
+		/* A PRAGMA takes no parameters; v is our own integer. */
+		hv_buf_reset(&sql);
+		hv_buf_printf(&sql, "%s; PRAGMA user_version = %d; COMMIT",
+		    migrations[v], v + 1);
+		if (sqlite3_exec(s->db, sql.s, NULL, NULL, &msg) != SQLITE_OK) {
+			hv_error(err, "%s: migrate to schema version %d: %s",
+			    path, v + 1, msg != NULL ? msg :
+			    sqlite3_errmsg(s->db));
+			goto done;
+		}
+	}
+	s->schema = v;
+	ret = 0;
+done:
+	/* Ends the read of a current file, or undoes a failed step. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_free(msg);
+	hv_buf_release(&sql);
+	return ret;
+}
+
+int
+hv_store_open(const char *path, struct hv_store **out, struct hv_buf *err)
+{
+	struct hv_store	*s;
+	int		 rc, v, ret = -1;
+
+	*out = NULL;
+	s = hv_xcalloc(1, sizeof *s);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		if (s->db != NULL && sqlite3_system_errno(s->db) != 0)
+			hv_error(err, "%s: cannot open: %s", path,
+			    strerror(sqlite3_system_errno(s->db)));
+		else
+			hv_error(err, "%s: cannot open: %s", path,
+			    s->db != NULL ? sqlite3_errmsg(s->db) :
+			    sqlite3_errstr(rc));
+		goto done;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+
+	/*
+	 * Look before changing anything: a file that is not ours, or too
+	 * new, stays as it is. A current one needs no write lock to open.
+	 */
+	if (user_version(s, path, &v, err) == -1 ||
+	    check_version(path, v, err) == -1 ||
+	    configure(s, path, err) == -1)
+		goto done;
+	s->schema = v;
+	if (v < HV_STORE_SCHEMA && migrate(s, path, err) == -1)
+		goto done;
+	*out = s;
+	ret = 0;
+done:
+	if (ret == -1)
+		hv_store_close(s);
+	return ret;
+}
+
+/* Finalizes every cached statement, then closes (rolling back). */
+void
+hv_store_close(struct hv_store *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < HV_ARRAY_LEN(s->st); i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+int
+hv_store_schema(struct hv_store *s)
+{
+	return s->schema;
+}
+
+/* Opens a write transaction; taking the write lock now avoids deadlock. */
+int
+hv_store_begin(struct hv_store *s, struct hv_buf *err)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return hv_error(err, "store: begin: a transaction is "
+		    "already open");
+	return exec_plain(s, S_BEGIN, err);
+}
+
+/* Commits; a failed commit is rolled back so the connection stays usable. */
+int
+hv_store_commit(struct hv_store *s, struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 ret = -1;
+
+	if (sqlite3_get_autocommit(s->db))
+		return hv_error(err, "store: commit: no transaction is open");
+	if ((st = stmt(s, S_COMMIT, err)) == NULL)
+		goto done;
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		hv_error(err, "store: commit: %s (rolled back)",
+		    sqlite3_errmsg(s->db));
+		goto done;
+	}
+	ret = 0;
+done:
+	if (st != NULL)
+		finish(st);
+	if (ret == -1 && !sqlite3_get_autocommit(s->db))
+		exec_plain(s, S_ROLLBACK, NULL);
+	return ret;
+}
+
+/* Fails with "what: no such thing" when an UPDATE touched no row. */
+static int
+changed(struct hv_store *s, const char *what, const char *thing,
+    int64_t id, struct hv_buf *err)
+{
+	if (sqlite3_changes(s->db) != 0)
+		return 0;
+	return hv_error(err, "store: %s: no %s %" PRId64, what, thing, id);
+}
+
+int64_t
+hv_store_run_begin(struct hv_store *s, const struct hv_run_info *ri,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	char		 seed[24];
+	int		 rc;
+
+	if ((st = stmt(s, S_RUN_BEGIN, err)) == NULL)
+		return -1;
+	snprintf(seed, sizeof seed, "%" PRIu64, ri->seed);
+	rc = bind_text(st, 1, ri->experiment);
+	rc |= bind_text(st, 2, ri->file);
+	rc |= bind_text(st, 3, ri->file_hash);
+	rc |= bind_text(st, 4, seed);
+	rc |= bind_opt(st, 5, ri->gameday);
+	rc |= bind_text(st, 6, ri->vars_json);
+	rc |= bind_text(st, 7, ri->plan_json);
+	rc |= bind_text(st, 8, ri->controller);
+	rc |= sqlite3_bind_int(st, 9, ri->pid);
+	rc |= sqlite3_bind_int64(st, 10, ri->started_at);
+	if (exec_stmt(s, S_RUN_BEGIN, rc, err) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+hv_store_run_end(struct hv_store *s, int64_t run, const char *status,
+    int deviated, int exit_code, const char *reason, int64_t ended_at,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_RUN_END, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, run);
+	rc |= bind_text(st, 2, status);
+	rc |= sqlite3_bind_int(st, 3, deviated != 0);
+	rc |= sqlite3_bind_int(st, 4, exit_code);
+	rc |= bind_text(st, 5, reason);
+	rc |= bind_opt(st, 6, ended_at);
+	if (exec_stmt(s, S_RUN_END, rc, err) == -1)
+		return -1;
+	return changed(s, stmts[S_RUN_END].what, "run", run, err);
+}
+
+/* Numbers steps 1, 2, ... within their run, in the order they began. */
+int64_t
+hv_store_step_begin(struct hv_store *s, const struct hv_step_rec *sr,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_STEP_BEGIN, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, sr->run);
+	rc |= bind_text(st, 2, sr->phase);
+	rc |= bind_text(st, 3, sr->kind);
+	rc |= bind_text(st, 4, sr->name);
+	rc |= bind_text(st, 5, sr->driver);
+	rc |= bind_text(st, 6, sr->target);
+	rc |= bind_text(st, 7, sr->detail);
+	rc |= sqlite3_bind_int64(st, 8, sr->started_at);
+	if (exec_stmt(s, S_STEP_BEGIN, rc, err) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+hv_store_step_end(struct hv_store *s, int64_t step, const char *status,
+    const char *output, const char *error, double latency_ms,
+    int64_t ended_at, struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_STEP_END, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, step);
+	rc |= bind_text(st, 2, status);
+	rc |= bind_text(st, 3, output);
+	rc |= bind_text(st, 4, error);
+	rc |= bind_ms(st, 5, latency_ms);
+	rc |= bind_opt(st, 6, ended_at);
+	if (exec_stmt(s, S_STEP_END, rc, err) == -1)
+		return -1;
+	return changed(s, stmts[S_STEP_END].what, "step", step, err);
+}
+
+int
+hv_store_sample(struct hv_store *s, int64_t run, const char *probe,
+    const char *target, int64_t at, int ok, double latency_ms,
+    const char *error, struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_SAMPLE, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, run);
+	rc |= bind_text(st, 2, probe);
+	rc |= bind_text(st, 3, target);
+	rc |= sqlite3_bind_int64(st, 4, at);
+	rc |= sqlite3_bind_int(st, 5, ok != 0);
+	rc |= bind_ms(st, 6, latency_ms);
+	rc |= bind_text(st, 7, error);
+	return exec_stmt(s, S_SAMPLE, rc, err);
+}
+
+/* The journal must reach the disk on its own commit; see the top. */
+static int
+journal_ready(struct hv_store *s, const char *what, struct hv_buf *err)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return hv_error(err, "store: %s: refused inside a transaction (the "
+	    "fault journal commits on its own)", what);
+}
+
+int64_t
+hv_store_fault_add(struct hv_store *s, const struct hv_fault_rec *fr,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (journal_ready(s, stmts[S_FAULT_ADD].what, err) == -1 ||
+	    (st = stmt(s, S_FAULT_ADD, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, fr->run);
+	rc |= bind_opt(st, 2, fr->step);
+	rc |= bind_text(st, 3, fr->target);
+	rc |= bind_text(st, 4, fr->driver);
+	rc |= bind_text(st, 5, fr->inject);
+	rc |= bind_text(st, 6, fr->revert);
+	rc |= bind_text(st, 7, fr->revert_spec);
+	rc |= bind_opt(st, 8, fr->dead_man_at);
+	rc |= sqlite3_bind_int64(st, 9, fr->created_at);
+	if (exec_stmt(s, S_FAULT_ADD, rc, err) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+/* Says why an UPDATE of fault id moved nothing: no fault, or a bad move. */
+static int
+fault_refused(struct hv_store *s, int64_t id, const char *to,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_FAULT_STATE, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		hv_error(err, "store: set fault %" PRId64 ": cannot go from "
+		    "%s to %s", id, sqlite3_column_text(st, 0), to);
+	else if (rc == SQLITE_DONE)
+		hv_error(err, "store: set fault: no fault %" PRId64, id);
+	else
+		hv_error(err, "store: set fault %" PRId64 ": %s", id,
+		    sqlite3_errmsg(s->db));
+	finish(st);
+	return -1;
+}
+
+int
+hv_store_fault_set(struct hv_store *s, int64_t fault, const char *state,
+    const char *error, int64_t at, struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i, j;
+	int		 rc;
+
+	for (i = 0; i < HV_ARRAY_LEN(fault_moves); i++)
+		if (state != NULL && strcmp(fault_moves[i].to, state) == 0)
+			break;
+	if (i == HV_ARRAY_LEN(fault_moves))
+		return hv_error(err, "store: set fault %" PRId64 ": cannot "
+		    "move to state %s", fault,
+		    state == NULL ? "(null)" : state);
+	if (journal_ready(s, stmts[S_FAULT_SET].what, err) == -1 ||
+	    (st = stmt(s, S_FAULT_SET, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, fault);
+	rc |= bind_text(st, 2, state);
+	rc |= bind_text(st, 3, error);
+	rc |= bind_opt(st, 4, at);
+	for (j = 0; j < HV_ARRAY_LEN(fault_moves[i].from); j++)
+		rc |= bind_text(st, 5 + (int)j, fault_moves[i].from[j]);
+	if (exec_stmt(s, S_FAULT_SET, rc, err) == -1)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return fault_refused(s, fault, state, err);
+	return 0;
+}
+
+/* A copy of a column's text (new), or NULL for SQL NULL. */
+static char *
+column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*t;
+
+	if ((t = sqlite3_column_text(st, i)) == NULL)
+		return NULL;
+	return hv_xstrndup((const char *)t, (size_t)sqlite3_column_bytes(st,
+	    i));
+}
+
+/* An open fault, owned, so no statement is active while fn runs. */
+struct fault_copy {
+	struct hv_fault_row	 row;
+	char			*str[7];
+};
+
+int
+hv_store_faults_open(struct hv_store *s, int64_t run,
+    int (*fn)(const struct hv_fault_row *, void *), void *arg,
+    struct hv_buf *err)
+{
+	static const int	 text_cols[] = { 2, 3, 4, 5, 6, 7, 9 };
+	struct fault_copy	*rows = NULL, *c;
+	struct hv_fault_row	*r;
+	sqlite3_stmt		*st;
+	size_t			 n = 0, i, j;
+	int			 rc, ret = -1;
+
+	if ((st = stmt(s, S_FAULTS_OPEN, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rows = hv_xreallocarray(rows, n + 1, sizeof *rows);
+		c = &rows[n++];
+		for (j = 0; j < HV_ARRAY_LEN(text_cols); j++)
+			c->str[j] = column_dup(st, text_cols[j]);
+		r = &c->row;
+		r->id = sqlite3_column_int64(st, 0);
+		r->run = sqlite3_column_int64(st, 1);
+		r->target = c->str[0];
+		r->driver = c->str[1];
+		r->state = c->str[2];
+		r->revert = c->str[3];
+		r->revert_spec = c->str[4];
+		r->run_status = c->str[5];
+		r->run_pid = sqlite3_column_int(st, 8);
+		r->run_controller = c->str[6];
+		r->dead_man_at = sqlite3_column_int64(st, 10);
+		r->step = sqlite3_column_int64(st, 11);
+	}
+	if (rc != SQLITE_DONE)
+		hv_error(err, "store: open faults: %s", sqlite3_errmsg(s->db));
+	finish(st);
+	if (rc != SQLITE_DONE)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (fn(&rows[i].row, arg) != 0)
+			break;
+	ret = 0;
+done:
+	for (i = 0; i < n; i++)
+		for (j = 0; j < HV_ARRAY_LEN(rows[i].str); j++)
+			free(rows[i].str[j]);
+	free(rows);
+	return ret;
+}
+
+int
+hv_store_alert(struct hv_store *s, const struct hv_alert_rec *ar,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_ALERT, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, ar->run);
+	rc |= bind_text(st, 2, ar->name);
+	rc |= bind_text(st, 3, ar->probe);
+	rc |= sqlite3_bind_int64(st, 4, ar->within_ms);
+	rc |= bind_opt(st, 5, ar->injected_at);
+	rc |= bind_opt(st, 6, ar->fired_at);
+	rc |= bind_text(st, 7, ar->state);
+	rc |= bind_text(st, 8, ar->detail);
+	return exec_stmt(s, S_ALERT, rc, err);
+}
+
+/* Records, or replaces, the figures of one probe of one run. */
+int
+hv_store_figure(struct hv_store *s, const struct hv_figure_rec *fr,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_FIGURE, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, fr->run);
+	rc |= bind_text(st, 2, fr->probe);
+	rc |= sqlite3_bind_int(st, 3, fr->samples);
+	rc |= sqlite3_bind_int(st, 4, fr->failures);
+	rc |= bind_opt(st, 5, fr->first_failure_at);
+	rc |= bind_opt(st, 6, fr->recovered_at);
+	if (fr->ttr_ms < 0)
+		rc |= sqlite3_bind_null(st, 7);
+	else
+		rc |= sqlite3_bind_int64(st, 7, fr->ttr_ms);
+	rc |= bind_text(st, 8, fr->state);
+	return exec_stmt(s, S_FIGURE, rc, err);
+}
+
+int64_t
+hv_store_gameday_begin(struct hv_store *s, const char *name,
+    const char *file, int64_t scheduled_at, int64_t started_at,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_GAMEDAY_BEGIN, err)) == NULL)
+		return -1;
+	rc = bind_text(st, 1, name);
+	rc |= bind_text(st, 2, file);
+	rc |= bind_opt(st, 3, scheduled_at);
+	rc |= sqlite3_bind_int64(st, 4, started_at);
+	if (exec_stmt(s, S_GAMEDAY_BEGIN, rc, err) == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+hv_store_gameday_end(struct hv_store *s, int64_t gameday,
+    const char *status, int64_t ended_at, struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = stmt(s, S_GAMEDAY_END, err)) == NULL)
+		return -1;
+	rc = sqlite3_bind_int64(st, 1, gameday);
+	rc |= bind_text(st, 2, status);
+	rc |= bind_opt(st, 3, ended_at);
+	if (exec_stmt(s, S_GAMEDAY_END, rc, err) == -1)
+		return -1;
+	return changed(s, stmts[S_GAMEDAY_END].what, "game day", gameday, err);
+}
+
+/* Length of the valid UTF-8 sequence at p (of n bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	uint32_t	cp;
+	size_t		len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A JSON string of text; bytes that are not UTF-8 become U+FFFD. */
+static json_t *
+text_json(const char *t, size_t n)
+{
+	struct hv_buf	 b = HV_BUF_INIT;
+	json_t		*j;
+	size_t		 i, len;
+
+	if ((j = json_stringn(t, n)) != NULL)
+		return j;
+	for (i = 0; i < n; i += len == 0 ? 1 : len) {
+		len = utf8_len((const unsigned char *)t + i, n - i);
+		if (len == 0)
+			hv_buf_puts(&b, "\xef\xbf\xbd");
+		else
+			hv_buf_add(&b, t + i, len);
+	}
+	j = json_stringn(b.s, b.len);
+	hv_buf_release(&b);
+	return j;
+}
+
+/* Whether a column holds 0/1 (shown as a boolean) or JSON (embedded). */
+static int
+column_is(const char *name, const char *const *list)
+{
+	for (; name != NULL && *list != NULL; list++)
+		if (strcmp(name, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* One column of the current row as a JSON value (new). */
+static json_t *
+column_json(sqlite3_stmt *st, int i)
+{
+	static const char *const bools[] = { "deviated", "ok", NULL };
+	static const char *const jsons[] = { "vars", "plan", "revert_spec",
+	    NULL };
+	const char	*name = sqlite3_column_name(st, i);
+	const char	*t;
+	json_t		*j;
+	size_t		 n;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_NULL:
+		return json_null();
+	case SQLITE_INTEGER:
+		if (column_is(name, bools))
+			return json_boolean(sqlite3_column_int64(st, i) != 0);
+		return json_integer(sqlite3_column_int64(st, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(st, i));
+	default:
+		t = (const char *)sqlite3_column_text(st, i);
+		n = (size_t)sqlite3_column_bytes(st, i);
+		if (column_is(name, jsons) &&
+		    (j = json_loadb(t, n, JSON_DECODE_ANY, NULL)) != NULL)
+			return j;
+		return text_json(t, n);
+	}
+}
+
+/* The current row as an object keyed by column name (new). */
+static json_t *
+row_json(sqlite3_stmt *st)
+{
+	json_t	*o;
+	int	 i;
+
+	o = json_object();
+	for (i = 0; i < sqlite3_column_count(st); i++)
+		json_object_set_new(o, sqlite3_column_name(st, i),
+		    column_json(st, i));
+	return o;
+}
+
+/* Every row of a bound statement as an array (new), then resets it. */
+static json_t *
+rows_json(struct hv_store *s, enum stmt id, struct hv_buf *err)
+{
+	sqlite3_stmt	*st = s->st[id];
+	json_t		*a;
+	int		 rc;
+
+	a = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a, row_json(st));
+	if (rc != SQLITE_DONE) {
+		hv_error(err, "store: %s: %s", stmts[id].what,
+		    sqlite3_errmsg(s->db));
+		json_decref(a);
+		a = NULL;
+	}
+	finish(st);
+	return a;
+}
+
+/* Starts a read snapshot unless the caller holds a transaction. */
+static int
+read_begin(struct hv_store *s, int *own, struct hv_buf *err)
+{
+	*own = sqlite3_get_autocommit(s->db);
+	if (!*own)
+		return 0;
+	return exec_plain(s, S_BEGIN_READ, err);
+}
+
+/* Ends the snapshot read_begin() started, if it started one. */
+static void
+read_end(struct hv_store *s, int own)
+{
+	if (own && !sqlite3_get_autocommit(s->db))
+		exec_plain(s, S_ROLLBACK, NULL);
+}
+
+json_t *
+hv_store_runs_json(struct hv_store *s, int limit, struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = stmt(s, S_RUNS, err)) == NULL)
+		return NULL;
+	/* SQLite reads a negative LIMIT as none. */
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	return rows_json(s, S_RUNS, err);
+}
+
+/* The runs still in state running, with their pid and controller. */
+json_t *
+hv_store_running_json(struct hv_store *s, struct hv_buf *err)
+{
+	if (stmt(s, S_RUNNING, err) == NULL)
+		return NULL;
+	return rows_json(s, S_RUNNING, err);
+}
+
+/* One run and all of its records, from one snapshot. */
+json_t *
+hv_store_run_json(struct hv_store *s, int64_t run, struct hv_buf *err)
+{
+	static const struct {
+		const char	*key;
+		enum stmt	 id;
+	} parts[] = {
+		{ "steps", S_RUN_STEPS },
+		{ "samples", S_RUN_SAMPLES },
+		{ "faults", S_RUN_FAULTS },
+		{ "alerts", S_RUN_ALERTS },
+		{ "figures", S_RUN_FIGURES },
+	};
+	sqlite3_stmt	*st;
+	json_t		*o = NULL, *a, *ret = NULL;
+	size_t		 i;
+	int		 own, rc;
+
+	if (read_begin(s, &own, err) == -1)
+		return NULL;
+	if ((st = stmt(s, S_RUN, err)) == NULL)
+		goto done;
+	sqlite3_bind_int64(st, 1, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		o = json_object();
+		json_object_set_new(o, "run", row_json(st));
+	} else if (rc == SQLITE_DONE)
+		hv_error(err, "no run %" PRId64, run);
+	else
+		hv_error(err, "store: read run: %s", sqlite3_errmsg(s->db));
+	finish(st);
+	if (o == NULL)
+		goto done;
+	for (i = 0; i < HV_ARRAY_LEN(parts); i++) {
+		if ((st = stmt(s, parts[i].id, err)) == NULL)
+			goto done;
+		sqlite3_bind_int64(st, 1, run);
+		if ((a = rows_json(s, parts[i].id, err)) == NULL)
+			goto done;
+		json_object_set_new(o, parts[i].key, a);
+	}
+	ret = o;
+	o = NULL;
+done:
+	read_end(s, own);
+	json_decref(o);
+	return ret;
+}

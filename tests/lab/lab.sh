@@ -1,0 +1,900 @@
+#!/usr/bin/env bash
+# havoc test lab: real hosts on one Linux machine, built from network,
+# PID, mount and UTS namespaces, a bridge, OpenSSH, nginx and golden images.
+#
+# Usage: tests/lab/lab.sh COMMAND [ARGS]
+#
+#   deps                      install missing Debian packages (no daemons are
+#                             left running in the root namespace)
+#   up [--web N] [--bare]     build the lab from scratch. `up` always runs
+#                             `down` first, so it is idempotent and every `up`
+#                             gives a fresh lab (new keys, fresh disks).
+#                             default: lb + web-1..web-3 (--web 3)
+#                             --bare: node-1..node-N running only sshd
+#   down                      remove everything the lab created (also after a
+#                             crash, a partial `up`, or when nothing exists)
+#   status                    one line per host; exit 0 iff the lab is fully up
+#   destroy HOST              kill the host, delete its namespace and disk;
+#                             the host stays defined (inventory, address)
+#   create HOST [--image IMG] fresh host from golden image IMG (default: the
+#                             image it had); new ssh host key, known_hosts
+#                             rewritten. A new name web-N/node-N adds a host.
+#   stop HOST                 graceful power-off (like `poweroff` inside); the
+#                             disk is kept
+#   start HOST                boot a stopped (or crashed) host from its disk
+#   exec HOST CMD...          run CMD inside HOST (net, pid, mount, uts, ipc)
+#   ssh HOST [CMD...]         ssh root@HOST with the lab key and known_hosts
+#   env                       print `export VAR=...` lines for `eval`
+#   images                    list the golden images
+#
+# Environment: HAVOC_LAB_DIR (state directory, default /run/havoc-lab).
+# Every name the lab creates starts with `hvl` (netns hvl-web-1, veth
+# hvl-web-1, bridge hvl-br0, iptables chain HVL-FWD). See tests/lab/README.md.
+set -euo pipefail
+
+readonly LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly SELF="${LAB_SRC}/lab.sh"
+readonly LAB="${HAVOC_LAB_DIR:-/run/havoc-lab}"
+readonly PFX="hvl"
+readonly BRIDGE="hvl-br0"
+readonly BRIDGE_MAC="02:68:76:6c:00:01"
+readonly SUBNET="10.99.0.0/16"
+readonly GATEWAY="10.99.0.1"
+readonly LB_ADDR="10.99.0.10"
+readonly MON_ADDR="10.99.0.5"
+readonly FW_CHAIN="HVL-FWD"
+readonly MARK="HVL_MEMBER"          # env marker carried by lab processes
+readonly MAX_JOBS=32                # parallel host preparation
+readonly BOOT_TIMEOUT=60            # seconds for all hosts to answer
+readonly PKGS=(openssh-server openssh-client nginx-light iptables iproute2
+  prometheus-node-exporter stress-ng python3 procps psmisc util-linux curl)
+# directories each host gets its own writable copy of, as overlayfs:
+# lowers = instance layer : golden image : real root dir (see bin/hvl-init).
+# Everything else of the real root is read-only inside a host; /run, /tmp
+# and /dev/shm are per-host tmpfs. FRESH_DIRS hide the real root's contents
+# (the controller's /root must not show up in a host).
+readonly OVERLAYS=(etc home root opt srv usr/local var/cache var/lib var/log
+  var/mail var/spool var/tmp var/www)
+readonly FRESH_DIRS=(root home var/tmp)
+
+# log: message on stderr, prefixed with the lab's name
+log() { printf 'lab: %s\n' "$*" >&2; }
+
+# die: log and exit 1
+die() { log "error: $*"; exit 1; }
+
+# usage: print the header comment of this file
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; }
+
+# need_root: every command that changes the machine runs as root
+need_root() { [[ ${EUID} -eq 0 ]] || die "must run as root"; }
+
+# with_lock: serialize commands that change the lab (flock on this script,
+# so no lock file is left behind)
+LOCK_FD=""
+with_lock() {
+  exec {LOCK_FD}<"$SELF"
+  flock -w 120 "$LOCK_FD" || die "another lab.sh holds the lock for >120 s"
+}
+
+# close_lock: the lock must not leak into long-lived lab processes
+close_lock() { if [[ -n $LOCK_FD ]]; then exec {LOCK_FD}<&-; fi; }
+
+###########################################################################
+# deps
+###########################################################################
+
+# cmd_deps: install the missing packages without starting their daemons
+cmd_deps() {
+  need_root
+  local missing=() p
+  for p in "${PKGS[@]}"; do
+    dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]} == 0)); then
+    log "deps: all ${#PKGS[@]} packages present"
+  else
+    log "deps: installing ${missing[*]}"
+    local prc=/usr/sbin/policy-rc.d backup=""
+    if [[ -e $prc ]]; then backup="$(mktemp)"; cp -p "$prc" "$backup"; fi
+    printf '#!/bin/sh\n# havoc lab: no daemons during install\nexit 101\n' >"$prc"
+    chmod 755 "$prc"
+    local rc=0
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}"; } || rc=$?
+    if [[ -n $backup ]]; then cp -p "$backup" "$prc"; rm -f "$backup"; else rm -f "$prc"; fi
+    ((rc == 0)) || die "apt-get failed (rc=$rc)"
+  fi
+  kill_root_daemons
+}
+
+# kill_root_daemons: stop nginx/sshd/node-exporter that a package postinst
+# may have started in the ROOT namespaces (lab hosts are left alone)
+kill_root_daemons() {
+  local pid comm rootnet rootpid
+  rootnet="$(readlink /proc/1/ns/net)"
+  rootpid="$(readlink /proc/1/ns/pid)"
+  for pid in $(pgrep -x 'nginx|sshd|prometheus-node' || true); do
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || continue
+    [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "$rootnet" ]] || continue
+    [[ $(readlink "/proc/$pid/ns/pid" 2>/dev/null) == "$rootpid" ]] || continue
+    log "deps: stopping $comm (pid $pid) in the root namespace"
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+}
+
+
+###########################################################################
+# host definitions: names, addresses, files under $LAB/hosts/NAME
+###########################################################################
+
+# host_addr NAME: the fixed address of a host name; fails for other names
+host_addr() {
+  local n="$1" i
+  case "$n" in
+    lb) echo "$LB_ADDR" ;;
+    mon) echo "$MON_ADDR" ;;
+    web-* | node-*)
+      i="${n#*-}"
+      [[ $i =~ ^[1-9][0-9]{0,2}$ ]] || return 1
+      if ((i <= 240)); then echo "10.99.0.$((10 + i))"
+      elif ((i <= 494)); then echo "10.99.1.$((i - 240))"
+      else return 1; fi ;;
+    *) return 1 ;;
+  esac
+}
+
+# host_mac ADDR: a fixed MAC per address, so that a re-created host is
+# reachable at once (no stale ARP entries in the controller or other hosts)
+host_mac() {
+  local IFS=. a
+  read -r -a a <<<"$1"
+  printf '02:68:76:6c:%02x:%02x' "${a[2]}" "${a[3]}"
+}
+
+# default_image NAME: the golden image a host gets unless told otherwise
+default_image() {
+  case "$1" in
+    lb) echo lb-v1 ;;
+    mon) echo mon-v1 ;;
+    node-*) echo bare-v1 ;;
+    *) echo web-v1 ;;
+  esac
+}
+
+# hostdir NAME: the host's state directory on the controller
+hostdir() { printf '%s/hosts/%s' "$LAB" "$1"; }
+
+# host_load NAME: set H_NAME H_ADDR H_MAC H_IMAGE H_ROLE from host.env
+host_load() {
+  local k v
+  H_NAME="" H_ADDR="" H_MAC="" H_IMAGE="" H_ROLE=""
+  [[ -f $(hostdir "$1")/host.env ]] || return 1
+  while IFS='=' read -r k v; do
+    case "$k" in
+      NAME) H_NAME="$v" ;; ADDR) H_ADDR="$v" ;; MAC) H_MAC="$v" ;;
+      IMAGE) H_IMAGE="$v" ;; ROLE) H_ROLE="$v" ;;
+    esac
+  done <"$(hostdir "$1")/host.env"
+}
+
+# lab_hosts: the defined host names, ordered by address
+lab_hosts() {
+  compgen -G "$LAB/hosts/*/host.env" >/dev/null || return 0
+  grep -H '^ADDR=' "$LAB"/hosts/*/host.env |
+    sed -E 's#^.*/hosts/([^/]+)/host\.env:ADDR=(.*)$#\2 \1#' |
+    sort -t. -k1,1n -k2,2n -k3,3n -k4,4n | cut -d' ' -f2
+}
+
+# pid_is_lab PID: PID is alive and carries the lab's environment marker
+# (guards every kill against recycled pids)
+pid_is_lab() {
+  [[ $1 =~ ^[0-9]+$ ]] && grep -qaz "^${MARK}=" "/proc/$1/environ" 2>/dev/null
+}
+
+# host_pid NAME WHICH: a live recorded pid (supervisor, unshare or init)
+host_pid() {
+  local f pid
+  f="$(hostdir "$1")/$2.pid"
+  [[ -f $f ]] || return 1
+  pid="$(<"$f")"
+  pid_is_lab "$pid" || return 1
+  printf '%s' "$pid"
+}
+
+# host_state NAME: running | booting | stopped | crashed | destroyed | absent
+host_state() {
+  local f s
+  f="$(hostdir "$1")/state"
+  [[ -f $f ]] || { echo absent; return; }
+  s="$(<"$f")"
+  if [[ $s == running || $s == booting ]] && ! host_pid "$1" init >/dev/null; then
+    host_pid "$1" supervisor >/dev/null || s=crashed
+  fi
+  printf '%s\n' "$s"
+}
+
+# role_checks ROLE: what hvl-probe checks to call a host of that role "up"
+# (the mon host will add its own line here)
+role_checks() {
+  case "$1" in
+    web) echo "ssh,http:/healthz,tcp:9100" ;;
+    lb) echo "ssh,http:/healthz,http:/,tcp:9100" ;;
+    *) echo "ssh" ;;
+  esac
+}
+
+###########################################################################
+# images
+###########################################################################
+
+# image_release_get DIR KEY: a value from DIR/etc/image-release
+image_release_get() {
+  local v
+  v="$(sed -n "s/^$2=//p" "$1/etc/image-release" 2>/dev/null | head -n1)"
+  v="${v#\"}"; v="${v%\"}"
+  printf '%s' "$v"
+}
+
+# snapshot_image NAME: copy tests/lab/images/NAME into the lab (owned by
+# root, normalized modes) unless already there: hosts use the snapshot, so
+# editing the repo never changes a running host's lower layer
+snapshot_image() {
+  local name="$1" src="$LAB_SRC/images/$1" dst="$LAB/images/$1" f d ok
+  [[ -d $dst ]] && return 0
+  [[ -d $src ]] || die "no golden image '$name' in $LAB_SRC/images"
+  if [[ $name != base ]]; then
+    [[ $(image_release_get "$src" IMAGE) == "$name" ]] ||
+      die "image $name: etc/image-release must say IMAGE=$name"
+  fi
+  # every file must sit in a directory that hosts get as an overlay
+  while IFS= read -r f; do
+    ok=""
+    for d in "${OVERLAYS[@]}"; do [[ $f == "$d"/* ]] && ok=1; done
+    [[ -n $ok ]] || die "image $name: $f is outside the overlaid directories (${OVERLAYS[*]})"
+  done < <(cd "$src" && find . -type f -printf '%P\n')
+  mkdir -p "$LAB/images"
+  cp -a "$src" "$dst.tmp"
+  chown -R root:root "$dst.tmp"
+  find "$dst.tmp" -type d -exec chmod 755 {} +
+  find "$dst.tmp" -type f -perm /111 -exec chmod 755 {} +
+  find "$dst.tmp" -type f ! -perm /111 -exec chmod 644 {} +
+  mv "$dst.tmp" "$dst"
+}
+
+# cmd_images: list the golden images in the repo
+cmd_images() {
+  local d
+  for d in "$LAB_SRC"/images/*/; do
+    d="${d%/}"
+    [[ ${d##*/} == base ]] && continue
+    printf '%-10s version=%s role=%s services="%s"\n' "${d##*/}" \
+      "$(image_release_get "$d" VERSION)" "$(image_release_get "$d" ROLE)" \
+      "$(image_release_get "$d" SERVICES)"
+  done
+}
+
+###########################################################################
+# network: bridge, firewall, per-host netns and veth
+###########################################################################
+
+# check_subnet: nothing outside the lab may already use 10.99.0.0/16
+check_subnet() {
+  local clash
+  clash="$(ip -4 -o route show | grep -E '^10\.99\.' | grep -v "dev $BRIDGE" || true)"
+  [[ -z $clash ]] || die "10.99.0.0/16 is already routed here: $clash"
+}
+
+# net_up: the bridge (controller side 10.99.0.1) and the firewall
+net_up() {
+  check_subnet
+  if ! ip link show dev "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" address "$BRIDGE_MAC" type bridge
+  fi
+  sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1" >/dev/null
+  ip addr replace "$GATEWAY/16" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+  fw_up
+}
+
+# fw_up: chain HVL-FWD first in FORWARD: bridged host-to-host traffic is
+# accepted (br_netfilter may send it through FORWARD, whatever the policy),
+# anything routed into or out of the lab is dropped
+fw_up() {
+  if ! iptables -w -n -L FORWARD >/dev/null 2>&1; then
+    [[ $(cat /proc/sys/net/ipv4/ip_forward) == 0 ]] ||
+      die "iptables unusable and ip_forward=1: lab traffic could leave the machine"
+    log "warning: iptables unusable in the root namespace; relying on ip_forward=0"
+    return 0
+  fi
+  iptables -w -N "$FW_CHAIN" 2>/dev/null || iptables -w -F "$FW_CHAIN"
+  iptables -w -A "$FW_CHAIN" -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
+  iptables -w -A "$FW_CHAIN" -i "$BRIDGE" -j DROP
+  iptables -w -A "$FW_CHAIN" -o "$BRIDGE" -j DROP
+  iptables -w -C FORWARD -j "$FW_CHAIN" 2>/dev/null || iptables -w -I FORWARD 1 -j "$FW_CHAIN"
+}
+
+# fw_down: remove the lab's chain and its jump
+fw_down() {
+  iptables -w -n -L "$FW_CHAIN" >/dev/null 2>&1 || return 0
+  while iptables -w -D FORWARD -j "$FW_CHAIN" 2>/dev/null; do :; done
+  iptables -w -F "$FW_CHAIN" 2>/dev/null || true
+  iptables -w -X "$FW_CHAIN" 2>/dev/null || true
+}
+
+# net_attach NAME...: netns hvl-NAME with eth0, plugged into the bridge
+# (one `ip -batch` for all hosts; addresses are set by the host's init)
+net_attach() {
+  local n batch=""
+  for n in "$@"; do
+    host_load "$n"
+    batch+="netns add $PFX-$n"$'\n'
+    batch+="link add $PFX-$n type veth peer name eth0 address $H_MAC netns $PFX-$n"$'\n'
+    batch+="link set $PFX-$n addrgenmode none master $BRIDGE up"$'\n'
+  done
+  ip -batch - <<<"$batch" || die "creating namespaces/veths failed"
+}
+
+# lab_netns: the lab's network namespaces
+lab_netns() { ip netns list 2>/dev/null | awk -v p="$PFX-" 'index($1, p) == 1 {print $1}'; }
+
+# lab_links: the lab's interfaces in the root namespace
+lab_links() {
+  ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
+    awk -v p="$PFX-" 'index($1, p) == 1'
+}
+
+# netns_members NETNS...: pids of the processes in these network namespaces
+netns_members() {
+  local -A want=()
+  local ino link path
+  (($#)) || return 0
+  for ino in $(cd /run/netns && stat -L -c %i "$@" 2>/dev/null); do want["net:[$ino]"]=1; done
+  ((${#want[@]})) || return 0
+  # "'/proc/123/ns/net' -> 'net:[4026532001]'"
+  stat -c '%N' /proc/[0-9]*/ns/net 2>/dev/null | tr -d "'" |
+    while read -r path _ link; do
+      if [[ -n ${want[$link]:-} ]]; then path="${path#/proc/}"; echo "${path%%/*}"; fi
+    done
+}
+
+###########################################################################
+# processes
+###########################################################################
+
+# marked_pids: every process carrying the lab's environment marker
+# (supervisors, unshare, inits and what they start), except this script
+marked_pids() {
+  local f pid
+  for f in $(grep -laz "^${MARK}=" /proc/[0-9]*/environ 2>/dev/null); do
+    pid="${f#/proc/}"; pid="${pid%/environ}"
+    [[ $pid == "$$" || $pid == "$BASHPID" ]] || echo "$pid"
+  done
+}
+
+# alive PID: exists and is not a zombie
+alive() {
+  local st
+  st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n $st && $st != Z ]]
+}
+
+# kill_and_wait PID...: SIGKILL and wait (bounded, 10 s) until all are gone
+kill_and_wait() {
+  local p i left
+  (($#)) || return 0
+  kill -KILL "$@" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    left=()
+    for p in "$@"; do alive "$p" && left+=("$p"); done
+    ((${#left[@]})) || return 0
+    sleep 0.05
+  done
+  log "warning: still alive after SIGKILL: ${left[*]}"
+  return 1
+}
+
+# host_kill NAME: kill every process of one host (supervisor first)
+host_kill() {
+  local n="$1" w p pids=()
+  for w in supervisor unshare init; do
+    p="$(host_pid "$n" "$w")" && pids+=("$p")
+  done
+  if ((${#pids[@]})); then kill -KILL "${pids[0]}" 2>/dev/null || true; fi
+  if ip netns list | grep -qx -- "$PFX-$n\( .*\)\?"; then
+    mapfile -t -O "${#pids[@]}" pids < <(netns_members "$PFX-$n")
+  fi
+  kill_and_wait "${pids[@]}" || true
+  # a second look: anything that entered the netns meanwhile
+  if ip netns list | grep -qx -- "$PFX-$n\( .*\)\?"; then
+    mapfile -t pids < <(netns_members "$PFX-$n")
+    kill_and_wait "${pids[@]}" || true
+  fi
+}
+
+# host_teardown NAME: kill the host, delete its netns/veth and its disk;
+# host.env stays, so the host remains defined (address, last image)
+host_teardown() {
+  local n="$1" hd
+  hd="$(hostdir "$n")"
+  host_kill "$n"
+  ip link del "$PFX-$n" 2>/dev/null || true
+  ip netns del "$PFX-$n" 2>/dev/null || true
+  if [[ -d $hd ]]; then
+    rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/disk" "$hd/work" \
+      "$hd"/*.pid "$hd/state.tmp"
+    echo destroyed >"$hd/state"
+  fi
+}
+
+###########################################################################
+# building hosts
+###########################################################################
+
+# define_host NAME IMAGE: write host.env (name, address, image, role)
+define_host() {
+  local n="$1" img="$2" addr hd
+  addr="$(host_addr "$n")" || die "bad host name '$n' (lb, mon, web-N, node-N; N <= 494)"
+  hd="$(hostdir "$n")"
+  mkdir -p "$hd"
+  {
+    printf 'NAME=%s\nADDR=%s\nMAC=%s\nIMAGE=%s\n' "$n" "$addr" "$(host_mac "$addr")" "$img"
+    printf 'ROLE=%s\nGATEWAY=%s\nPREFIX=16\n' "$(image_release_get "$LAB/images/$img" ROLE)" "$GATEWAY"
+    printf 'OVERLAYS="%s"\nFRESH="%s"\n' "${OVERLAYS[*]}" "${FRESH_DIRS[*]}"
+  } >"$hd/host.env"
+}
+
+# write_upstreams: nginx upstream servers for the lb (all web hosts)
+write_upstreams() {
+  local n any=""
+  echo "# generated by tests/lab/lab.sh: the web hosts"
+  for n in $(lab_hosts); do
+    host_load "$n"
+    [[ $H_ROLE == web ]] || continue
+    printf 'server %s:80 max_fails=1 fail_timeout=2s;\n' "$H_ADDR"
+    any=1
+  done
+  [[ -n $any ]] || echo "server 127.0.0.1:1 down;"
+}
+
+# prepare_host NAME: the host's disk before its first boot:
+#   image/  base + golden image, @HOSTNAME@/@ADDRESS@ rendered (lower layer)
+#   layer/  instance data: ssh host key, authorized_keys, hostname, hosts,
+#           /etc/havoc-image.sha256, lb upstreams (top lower layer)
+#   disk/   empty upper dirs (the host's writes), work/ overlay work dirs
+prepare_host() {
+  local n="$1" hd
+  host_load "$n"
+  hd="$(hostdir "$n")"
+  rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/disk" "$hd/work"
+  cp -a "$LAB/skel/." "$hd/"
+  cp -a "$LAB/images/base/." "$hd/image/"
+  cp -a "$LAB/images/$H_IMAGE/." "$hd/image/"
+  { grep -rlZ -e '@HOSTNAME@' -e '@ADDRESS@' "$hd/image" || true; } |
+    xargs -0r sed -i -e "s/@HOSTNAME@/$n/g" -e "s/@ADDRESS@/$H_ADDR/g"
+  mkdir -p "$hd/layer/etc/ssh" "$hd/layer/etc/nginx" "$hd/layer/root/.ssh"
+  (cd "$hd/image" && find . -type f -printf '%P\0' | sort -z | xargs -0r sha256sum) |
+    sed -E 's#^([0-9a-f]+)  #\1  /#' >"$hd/layer/etc/havoc-image.sha256"
+  ssh-keygen -q -t ed25519 -N '' -C "root@$n" -f "$hd/layer/etc/ssh/ssh_host_ed25519_key"
+  cp "$LAB/keys/id_ed25519.pub" "$hd/layer/root/.ssh/authorized_keys"
+  chmod 700 "$hd/layer/root" "$hd/layer/root/.ssh"
+  chmod 600 "$hd/layer/root/.ssh/authorized_keys"
+  echo "$n" >"$hd/layer/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n%s\t%s\n' "$H_ADDR" "$n" >"$hd/layer/etc/hosts"
+  if [[ $H_ROLE == lb ]]; then write_upstreams >"$hd/layer/etc/nginx/havoc-upstreams.conf"; fi
+  : >"$hd/console.log"
+}
+
+# make_skel: the empty upper/work dirs, once per `up`, with the modes and
+# owners of the real directories (an overlay's root takes its upper's)
+make_skel() {
+  local d ref
+  rm -rf "$LAB/skel"
+  mkdir -p "$LAB/skel/disk" "$LAB/skel/work" "$LAB/empty"
+  for d in "${OVERLAYS[@]}"; do
+    mkdir -p "$LAB/skel/disk/$d" "$LAB/skel/work/${d//\//_}"
+    ref="/$d"
+    [[ -d $ref ]] || continue
+    chmod --reference="$ref" "$LAB/skel/disk/$d"
+    chown --reference="$ref" "$LAB/skel/disk/$d"
+  done
+}
+
+# prepare_hosts NAME...: prepare_host in parallel (at most MAX_JOBS)
+prepare_hosts() {
+  local n done_pid failed=() rc
+  local -A job=()
+  for n in "$@"; do
+    while ((${#job[@]} >= MAX_JOBS)); do
+      rc=0; wait -n -p done_pid || rc=$?
+      ((rc == 0)) || failed+=("${job[$done_pid]}")
+      unset "job[$done_pid]"
+    done
+    prepare_host "$n" &
+    job[$!]="$n"
+  done
+  while ((${#job[@]})); do
+    rc=0; wait -n -p done_pid || rc=$?
+    ((rc == 0)) || failed+=("${job[$done_pid]}")
+    unset "job[$done_pid]"
+  done
+  ((${#failed[@]} == 0)) || die "preparing hosts failed: ${failed[*]}"
+}
+
+# launch_host NAME: start the host's supervisor, detached from this shell
+launch_host() {
+  local hd
+  hd="$(hostdir "$1")"
+  (
+    close_lock
+    exec env "$MARK=$LAB" setsid -f /bin/bash "$LAB/bin/hvl-host" "$LAB" "$1" \
+      </dev/null >>"$hd/console.log" 2>&1
+  )
+}
+
+# wait_ready NAME...: bounded wait until every host's services answer;
+# reports each failing host with its state and the end of its console
+wait_ready() {
+  local n spec="" out rc=0
+  for n in "$@"; do
+    host_load "$n"
+    spec+="$n $H_ADDR $(role_checks "$H_ROLE")"$'\n'
+  done
+  out="$(python3 "$LAB/bin/hvl-probe" --wait "$BOOT_TIMEOUT" <<<"$spec")" || rc=$?
+  ((rc == 0)) && return 0
+  log "hosts not ready after ${BOOT_TIMEOUT}s:"
+  printf '%s\n' "$out" >&2
+  for n in $(awk '{print $1}' <<<"$out" | sort -u); do
+    log "--- $n: state $(host_state "$n"); console:"
+    tail -n 5 "$(hostdir "$n")/console.log" >&2 || true
+  done
+  return 1
+}
+
+# write_known_hosts: every existing host's key by address (plain)
+write_known_hosts() {
+  local n pub t k
+  [[ -d $LAB ]] || return 0
+  for n in $(lab_hosts); do
+    pub="$(hostdir "$n")/layer/etc/ssh/ssh_host_ed25519_key.pub"
+    [[ -f $pub ]] || continue
+    host_load "$n"
+    read -r t k _ <"$pub"
+    printf '%s %s %s\n' "$H_ADDR" "$t" "$k"
+  done >"$LAB/known_hosts.tmp"
+  mv -f "$LAB/known_hosts.tmp" "$LAB/known_hosts"
+}
+
+# write_inventory: havoc's inventory of every defined host
+write_inventory() {
+  local n
+  {
+    echo "# generated by tests/lab/lab.sh"
+    echo "hosts:"
+    for n in $(lab_hosts); do
+      host_load "$n"
+      printf '  %-7s {address: %s, tags: [%s]}\n' "$n:" "$H_ADDR" "$H_ROLE"
+    done
+  } >"$LAB/inventory.yaml.tmp"
+  mv -f "$LAB/inventory.yaml.tmp" "$LAB/inventory.yaml"
+}
+
+###########################################################################
+# commands
+###########################################################################
+
+# check_prereqs: tools, overlayfs, a usable lab directory
+check_prereqs() {
+  local c missing=()
+  for c in ip unshare nsenter setsid flock pgrep ssh ssh-keygen python3 iptables \
+    sha256sum /usr/sbin/sshd; do
+    command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+  done
+  ((${#missing[@]} == 0)) || die "missing ${missing[*]}: run $SELF deps"
+  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
+    die "overlayfs is not available"
+  [[ -d /var/www ]] || die "/var/www missing: run $SELF deps (nginx-light)"
+}
+
+# check_lab_dir: HAVOC_LAB_DIR is usable for overlay options and removal
+check_lab_dir() {
+  local d
+  [[ $LAB == /* && $LAB != / && $LAB != *[[:space:],:]* ]] ||
+    die "HAVOC_LAB_DIR must be an absolute path without spaces, ',' or ':' ($LAB)"
+  for d in "${OVERLAYS[@]}" tmp run/lock; do
+    [[ $LAB/ == "/$d/"* ]] && die "HAVOC_LAB_DIR must not be inside /$d (hosts overlay it)"
+  done
+  return 0
+}
+
+# lab_is_ours DIR: DIR was created by this lab (safe to delete)
+lab_is_ours() { [[ -f $1/.havoc-lab ]]; }
+
+# cmd_down: remove everything the lab created; works after crashes
+cmd_down() {
+  need_root
+  local round pids links ns t0="$EPOCHREALTIME"
+  for round in 1 2 3; do
+    mapfile -t pids < <({ marked_pids; mapfile -t ns < <(lab_netns); netns_members "${ns[@]}"; } | sort -un)
+    ((${#pids[@]})) || break
+    kill_and_wait "${pids[@]}" || true
+  done
+  mapfile -t links < <(lab_links | grep -vx "$BRIDGE" || true)
+  mapfile -t ns < <(lab_netns)
+  if ((${#links[@]} + ${#ns[@]})); then
+    { printf 'link del %s\n' "${links[@]}"; printf 'netns del %s\n' "${ns[@]}"; } |
+      grep -v ' $' | ip -force -batch - 2>/dev/null || true
+  fi
+  ip link del "$BRIDGE" 2>/dev/null || true
+  fw_down
+  if [[ -d $LAB ]]; then
+    if lab_is_ours "$LAB"; then
+      awk -v p="$LAB/" 'index($5 "/", p) == 1 {print $5}' /proc/self/mountinfo |
+        sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+      rm -rf --one-file-system "$LAB"
+    else
+      log "warning: $LAB is not a lab directory (no .havoc-lab); left in place"
+    fi
+  fi
+  # what is left, if anything, is worth a loud message
+  local left
+  left="$(lab_netns; lab_links)"
+  [[ -z $left ]] || log "warning: left behind: $(echo $left)"
+  log "down in $(elapsed "$t0")"
+}
+
+# elapsed T0: seconds since EPOCHREALTIME value T0, e.g. "1.23s"
+elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2fs", b - a}'; }
+
+# cmd_up [--web N] [--bare]: build a fresh lab (always `down` first)
+cmd_up() {
+  need_root
+  local n=3 bare="" names=() i t0="$EPOCHREALTIME"
+  while (($#)); do
+    case "$1" in
+      --web) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--web needs a number"; n="$2"; shift 2 ;;
+      --web=*) n="${1#--web=}"; [[ $n =~ ^[1-9][0-9]*$ ]] || die "--web needs a number"; shift ;;
+      --bare) bare=1; shift ;;
+      *) die "up: unknown option $1" ;;
+    esac
+  done
+  ((n <= 494)) || die "at most 494 hosts"
+  check_lab_dir
+  check_prereqs
+  cmd_down 2>/dev/null
+  mkdir -p "$LAB/keys" "$LAB/bin" "$LAB/hosts"
+  touch "$LAB/.havoc-lab"
+  printf 'MODE=%s\nSIZE=%s\n' "$([[ -n $bare ]] && echo bare || echo web)" "$n" >"$LAB/lab.env"
+  cp "$LAB_SRC"/bin/hvl-* "$LAB/bin/"
+  chmod 755 "$LAB"/bin/*
+  make_skel
+  ssh-keygen -q -t ed25519 -N '' -C "havoc-lab" -f "$LAB/keys/id_ed25519"
+  snapshot_image base
+  if [[ -n $bare ]]; then
+    snapshot_image bare-v1
+    for ((i = 1; i <= n; i++)); do names+=("node-$i"); define_host "node-$i" bare-v1; done
+  else
+    snapshot_image lb-v1; snapshot_image web-v1; snapshot_image web-v2
+    for ((i = 1; i <= n; i++)); do names+=("web-$i"); define_host "web-$i" web-v1; done
+    names=(lb "${names[@]}"); define_host lb lb-v1
+    # mon_up: the monitoring host (10.99.0.5) is added here later
+  fi
+  net_up
+  prepare_hosts "${names[@]}"
+  net_attach "${names[@]}"
+  write_known_hosts
+  write_inventory
+  for i in "${names[@]}"; do launch_host "$i"; done
+  wait_ready "${names[@]}" || die "up failed (see above; \`$SELF down\` cleans up)"
+  log "up: ${#names[@]} hosts in $(elapsed "$t0")"
+}
+
+# need_lab: the lab exists
+need_lab() { [[ -f $LAB/lab.env ]] || die "the lab is not up ($LAB)"; }
+
+# need_host NAME: NAME is a defined host
+need_host() { [[ -f $(hostdir "$1")/host.env ]] || die "no host '$1' in the lab"; }
+
+# cmd_destroy HOST: the host is gone (processes, netns, disk); still defined
+cmd_destroy() {
+  need_root; need_lab
+  (($# == 1)) || die "usage: destroy HOST"
+  need_host "$1"
+  host_teardown "$1"
+  write_known_hosts
+  log "destroyed $1"
+}
+
+# cmd_create HOST [--image IMG]: a fresh host from a golden image
+cmd_create() {
+  need_root; need_lab
+  local n="${1:-}" img="" old="" new_web=""
+  [[ -n $n ]] || die "usage: create HOST [--image NAME]"
+  shift
+  while (($#)); do
+    case "$1" in
+      --image) img="${2:-}"; [[ -n $img ]] || die "--image needs a name"; shift 2 ;;
+      --image=*) img="${1#--image=}"; shift ;;
+      *) die "create: unknown option $1" ;;
+    esac
+  done
+  local addr other
+  addr="$(host_addr "$n")" || die "bad host name '$n' (lb, mon, web-N, node-N; N <= 494)"
+  if host_load "$n"; then
+    old="$H_IMAGE"
+  else
+    for other in $(lab_hosts); do
+      host_load "$other"
+      [[ $H_ADDR != "$addr" ]] || die "$n would take $addr from $other"
+    done
+  fi
+  img="${img:-${old:-$(default_image "$n")}}"
+  snapshot_image "$img"
+  host_teardown "$n"
+  define_host "$n" "$img"
+  host_load "$n"
+  [[ -z $old && $H_ROLE == web ]] && new_web=1
+  prepare_host "$n"
+  net_attach "$n"
+  write_known_hosts
+  write_inventory
+  launch_host "$n"
+  wait_ready "$n" || die "create $n failed"
+  [[ -n $new_web ]] && refresh_lb
+  log "created $n from $img"
+}
+
+# refresh_lb: rewrite the lb's upstream list (after adding a web host)
+refresh_lb() {
+  [[ $(host_state lb) == running ]] || return 0
+  write_upstreams | host_exec lb sh -c \
+    'cat >/etc/nginx/havoc-upstreams.conf && nginx -t -q && nginx -s reload' ||
+    log "warning: could not refresh the lb's upstreams"
+}
+
+# cmd_stop HOST: graceful power-off (services stopped; disk kept)
+cmd_stop() {
+  need_root; need_lab
+  (($# == 1)) || die "usage: stop HOST"
+  need_host "$1"
+  local init sup i
+  init="$(host_pid "$1" init)" || { log "$1 is not running"; return 0; }
+  sup="$(host_pid "$1" supervisor)" || sup=""
+  kill -USR2 "$init"
+  for ((i = 0; i < 300; i++)); do
+    alive "$init" || break
+    sleep 0.1
+  done
+  alive "$init" && { log "$1 did not power off in 30 s; killing it"; host_kill "$1"; }
+  [[ -n $sup ]] && for ((i = 0; i < 50; i++)); do alive "$sup" || break; sleep 0.1; done
+  log "$1 is $(host_state "$1")"
+}
+
+# cmd_start HOST: boot a stopped or crashed host from its disk
+cmd_start() {
+  need_root; need_lab
+  (($# == 1)) || die "usage: start HOST"
+  need_host "$1"
+  local st
+  st="$(host_state "$1")"
+  case "$st" in
+    running | booting) log "$1 is already $st"; return 0 ;;
+    destroyed | absent) die "$1 is $st: use create" ;;
+  esac
+  host_kill "$1"
+  ip netns list | grep -q "^$PFX-$1\b" || net_attach "$1"
+  launch_host "$1"
+  wait_ready "$1" || die "start $1 failed"
+  log "started $1"
+}
+
+# host_exec NAME CMD...: run CMD in all the host's namespaces, clean env
+host_exec() {
+  local n="$1" pid
+  shift
+  pid="$(host_pid "$n" init)" || die "$n is not running"
+  (($#)) || set -- /bin/bash
+  exec nsenter -t "$pid" -a --wd=/ -- env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root USER=root LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 \
+    TERM="${TERM:-dumb}" HOSTNAME="$n" "$@"
+}
+
+# cmd_exec HOST CMD...: see host_exec
+cmd_exec() {
+  need_root; need_lab
+  (($# >= 1)) || die "usage: exec HOST CMD..."
+  need_host "$1"
+  host_exec "$@"
+}
+
+# ssh_opts: the ssh options tests use (strict host key checking)
+ssh_opts() {
+  printf '%s\n' -i "$LAB/keys/id_ed25519" -o "UserKnownHostsFile=$LAB/known_hosts" \
+    -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes \
+    -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR
+}
+
+# cmd_ssh HOST [CMD...]: ssh root@HOST like a test would
+cmd_ssh() {
+  need_lab
+  (($# >= 1)) || die "usage: ssh HOST [CMD...]"
+  need_host "$1"
+  host_load "$1"
+  shift
+  local opts
+  mapfile -t opts < <(ssh_opts)
+  exec ssh "${opts[@]}" "root@$H_ADDR" "$@"
+}
+
+# cmd_env: shell assignments for tests: eval "$(tests/lab/lab.sh env)"
+cmd_env() {
+  local hosts site="" mode=""
+  hosts="$(lab_hosts | tr '\n' ' ')"
+  hosts="${hosts% }"
+  [[ -f $LAB/lab.env ]] && mode="$(sed -n 's/^MODE=//p' "$LAB/lab.env")"
+  [[ $mode == web ]] && site="http://$LB_ADDR/"
+  printf 'export %s=%q\n' \
+    HAVOC_LAB_DIR "$LAB" \
+    HAVOC_LAB_INVENTORY "$LAB/inventory.yaml" \
+    HAVOC_LAB_KNOWN_HOSTS "$LAB/known_hosts" \
+    HAVOC_LAB_KEY "$LAB/keys/id_ed25519" \
+    HAVOC_LAB_HOSTS "$hosts" \
+    HAVOC_LAB_SITE "$site" \
+    HAVOC_LAB_SSH "ssh $(ssh_opts | tr '\n' ' ' | sed 's/ $//')"
+  [[ -n $mode ]]
+}
+
+# cmd_status: one line per host; exit 0 iff every host is up and answers
+cmd_status() {
+  local n spec="" ok=1 st checks
+  local -A res=()
+  if [[ ! -f $LAB/lab.env ]]; then
+    echo "lab: not up ($LAB)"
+    [[ -z $(lab_netns) ]] || echo "lab: leftover namespaces: $(lab_netns | tr '\n' ' ')"
+    return 1
+  fi
+  for n in $(lab_hosts); do
+    host_load "$n"
+    [[ $(host_state "$n") == running ]] && spec+="$n $H_ADDR $(role_checks "$H_ROLE")"$'\n'
+  done
+  while read -r n checks; do
+    [[ -n $n ]] && res[$n]="$checks"
+  done < <(python3 "$LAB/bin/hvl-probe" --once --timeout 2 <<<"$spec" || true)
+  printf '%-8s %-12s %-8s %-9s %s\n' HOST ADDRESS IMAGE STATE CHECKS
+  for n in $(lab_hosts); do
+    host_load "$n"
+    st="$(host_state "$n")"
+    checks="${res[$n]:--}"
+    [[ $st == running && $checks != *fail* && $checks != - ]] || ok=""
+    printf '%-8s %-12s %-8s %-9s %s\n' "$n" "$H_ADDR" "$H_IMAGE" "$st" "$checks"
+  done
+  [[ -n $ok ]]
+}
+
+main() {
+  local cmd="${1:-help}"
+  shift || true
+  case "$cmd" in
+    deps | up | down | destroy | create | stop | start) with_lock ;;
+  esac
+  case "$cmd" in
+    deps) cmd_deps "$@" ;;
+    up) cmd_up "$@" ;;
+    down) check_lab_dir; cmd_down "$@" ;;
+    status) cmd_status "$@" ;;
+    destroy) cmd_destroy "$@" ;;
+    create) cmd_create "$@" ;;
+    stop) cmd_stop "$@" ;;
+    start) cmd_start "$@" ;;
+    exec) cmd_exec "$@" ;;
+    ssh) cmd_ssh "$@" ;;
+    env) cmd_env "$@" ;;
+    images) cmd_images "$@" ;;
+    help | -h | --help) usage ;;
+    *) usage >&2; exit 64 ;;
+  esac
+}
+
+main "$@"; exit $?
