@@ -157,7 +157,8 @@ int
 hv_param_value_check(const struct hv_param *p, const struct hv_node *v,
     struct hv_buf *err)
 {
-	size_t	i;
+	struct hv_buf	why = HV_BUF_INIT;
+	size_t		i;
 
 	switch (p->type) {
 	case HV_T_ANY:
@@ -195,10 +196,11 @@ hv_param_value_check(const struct hv_param *p, const struct hv_node *v,
 	if (p->choices != NULL && !in_choices(p->choices, v->str))
 		return hv_error(err, "%s: \"%s\" is not one of %s", p->name,
 		    v->str, p->choices);
-	if (scalar_check(p->type, v->str, NULL) == -1) {
-		hv_buf_printf(err, "%s%s: ", err->len != 0 ? "; " : "",
-		    p->name);
-		return scalar_check(p->type, v->str, err);
+	if (scalar_check(p->type, v->str, &why) == -1) {
+		/* One message, "name: why", chained after what err holds. */
+		hv_error(err, "%s: %s", p->name, why.s);
+		hv_buf_release(&why);
+		return -1;
 	}
 	return 0;
 }
@@ -252,7 +254,8 @@ hv_params_check(const struct hv_param *spec, const struct hv_node *map,
 			count++;
 			continue;
 		}
-		if (hv_node_is_null(map->items[i]) && !p->required)
+		/* Null is absent; a required one is reported once, below. */
+		if (hv_node_is_null(map->items[i]))
 			continue;
 		if (hv_param_value_check(p, map->items[i], &err) == -1) {
 			hv_diag_node(diag, map->items[i], "%s: %s", what, err.s);

@@ -727,6 +727,9 @@ load_driver_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		    "for %s, which takes no target", s->driver->name);
 	if (s->driver->target == HV_TARGET_NONE && tree_deferred(s->with))
 		hv_diag_node(c->d, s->with, "${target.*} needs a step with on:");
+	if (s->driver->target == HV_TARGET_NONE && kind == HV_PROBE &&
+	    tree_deferred(expect))
+		hv_diag_node(c->d, expect, "${target.*} needs a step with on:");
 	mark_shell(c, s->driver, s->with);
 	hv_params_check(s->driver->params, s->with, n, what, c->d);
 	if (!hv_node_is_null(expect)) {
@@ -830,8 +833,10 @@ load_steady(struct ck *c, const struct hv_node *list)
 		if (x->steady[i].where == NULL ||
 		    x->steady[i].where->kind != HV_NODE_MAP)
 			continue;
-		if (x->steady[i].kind != HV_STEP_PROBE &&
-		    x->steady[i].driver != NULL) {
+		/* An unknown action was reported already; a pause was not. */
+		if ((x->steady[i].kind == HV_STEP_ACTION &&
+		    x->steady[i].driver != NULL) ||
+		    x->steady[i].kind == HV_STEP_PAUSE) {
 			hv_diag_node(c->d, x->steady[i].where,
 			    "steady_state holds probes, not actions or pauses");
 			continue;
@@ -1125,6 +1130,7 @@ hv_experiment_load(const char *path, const struct hv_load_opts *o,
 	struct hv_node		*doc;
 	struct hv_buf		 data = HV_BUF_INIT, err = HV_BUF_INIT;
 	char			 sha[65];
+	int			 before = diag->count;
 
 	if (hv_read_file(path, &data, &err) == -1) {
 		hv_diag_at(diag, path, 1, 1, "cannot read the file (%s)", err.s);
@@ -1139,6 +1145,11 @@ hv_experiment_load(const char *path, const struct hv_load_opts *o,
 	x = hv_experiment_from_tree(path, doc, o, diag);
 	if (x == NULL) {
 		hv_node_free(doc);
+		return NULL;
+	}
+	/* The parser's soft errors (a duplicate key) fail the file too. */
+	if (diag->count > before) {
+		hv_experiment_free(x);
 		return NULL;
 	}
 	memcpy(x->sha256, sha, sizeof sha);

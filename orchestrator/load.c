@@ -132,6 +132,8 @@ resolve_alias(struct parser *p, const yaml_event_t *ev)
 			return NULL;
 		}
 		copy = hv_node_dup(p->anchors[i - 1].node);
+		copy->line = line;
+		copy->col = col;
 		return copy;
 	}
 	hv_diag_at(p->diag, p->file, line, col, "yaml: unknown anchor *%s",

@@ -106,6 +106,7 @@ struct ids {
 };
 
 struct window {
+	struct runner	*r;
 	struct ids	 ids;		/* the faults it made */
 	struct hv_timer	*timer;
 	int		 done;
@@ -140,6 +141,7 @@ struct runner {
 	struct alertw	*alerts;
 	size_t		 nalerts;
 	int		 alerts_started;
+	int		 alerts_closed;	/* no more polls */
 
 	struct window	**windows;
 	size_t		 nwindows;
@@ -685,7 +687,7 @@ window_over(void *arg)
 {
 	struct window	*w = arg;
 
-	return w->done;
+	return w->done || w->r->stopping;
 }
 
 /* Reverts a window's faults that are still open, from the journal. */
@@ -726,6 +728,7 @@ run_fault_window(struct runner *r, const struct hv_step *step)
 	char		 d[32];
 
 	w = hv_xcalloc(1, sizeof *w);
+	w->r = r;
 	r->windows = hv_xreallocarray(r->windows, r->nwindows + 1,
 	    sizeof *r->windows);
 	r->windows[r->nwindows++] = w;
@@ -769,6 +772,14 @@ close_windows(struct runner *r, int wait)
 	}
 }
 
+static int
+is_stopping(void *arg)
+{
+	struct runner	*r = arg;
+
+	return r->stopping;
+}
+
 /* A pause that a stop cuts short. */
 static void
 run_pause(struct runner *r, int64_t ms)
@@ -776,7 +787,7 @@ run_pause(struct runner *r, int64_t ms)
 	int64_t	deadline = hv_mono_ms() + ms;
 
 	while (!r->stopping && hv_mono_ms() < deadline) {
-		if (hv_loop_run(r->loop, NULL, NULL, deadline) == 2)
+		if (hv_loop_run(r->loop, is_stopping, r, deadline) == 2)
 			check_signal(r);
 	}
 }
@@ -1093,6 +1104,8 @@ alert_call_done(struct slot *s)
 		    hv_format_duration(a->step->within_ms, d, sizeof d));
 		return;
 	}
+	if (r->alerts_closed)
+		return;
 	next = a->step->poll_ms;
 	if (hv_mono_ms() + next > a->deadline)
 		next = a->deadline - hv_mono_ms();
@@ -1105,9 +1118,24 @@ alerts_settled(void *arg)
 	struct runner	*r = arg;
 	size_t		 i;
 
+	if (r->stopping)
+		return 1;
 	for (i = 0; i < r->nalerts; i++) {
 		if (r->alerts[i].state == ALERT_PENDING ||
 		    r->alerts[i].inflight > 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+alerts_idle(void *arg)
+{
+	struct runner	*r = arg;
+	size_t		 i;
+
+	for (i = 0; i < r->nalerts; i++) {
+		if (r->alerts[i].inflight > 0)
 			return 0;
 	}
 	return 1;
@@ -1135,6 +1163,7 @@ alerts_finish(struct runner *r)
 	size_t			 i, j;
 	char			 d[32];
 
+	r->alerts_closed = 1;
 	for (i = 0; i < r->nalerts; i++) {
 		struct alertw	*a = &r->alerts[i];
 
@@ -1147,14 +1176,9 @@ alerts_finish(struct runner *r)
 				    &a->slots[j].call);
 		}
 	}
-	while (!alerts_settled(r) && r->nalerts > 0) {
-		size_t	k, busy = 0;
-
-		for (k = 0; k < r->nalerts; k++)
-			busy += r->alerts[k].inflight;
-		if (busy == 0)
-			break;
-		if (hv_loop_run(r->loop, NULL, NULL, hv_mono_ms() + 100) == 2)
+	/* Polls in flight end (cancelled, or by their watchdog). */
+	while (!alerts_idle(r)) {
+		if (hv_loop_run(r->loop, alerts_idle, r, -1) == 2)
 			check_signal(r);
 	}
 	for (i = 0; i < r->nalerts; i++) {

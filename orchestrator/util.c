@@ -269,20 +269,22 @@ duration_part(const char *s, int64_t *ms)
 		{ "h", 3600000 }, { "d", 86400000 },
 	};
 	const char	*p = s;
-	double		 v = 0, frac = 0.1;
+	int64_t		 v = 0;
+	double		 f = 0, frac = 0.1;
 	int		 digits = 0;
 	size_t		 i, ulen;
 
+	/* The whole part stays an integer, so that big values are exact. */
 	while (isdigit((unsigned char)*p)) {
 		v = v * 10 + (*p++ - '0');
 		digits++;
-		if (v > 1e12)
+		if (v > INT64_C(1000000000000))
 			return 0;
 	}
 	if (*p == '.') {
 		p++;
 		while (isdigit((unsigned char)*p)) {
-			v += (*p++ - '0') * frac;
+			f += (*p++ - '0') * frac;
 			frac /= 10;
 			digits++;
 		}
@@ -296,7 +298,11 @@ duration_part(const char *s, int64_t *ms)
 		/* "m" must not swallow the "m" of "ms". */
 		if (ulen == 1 && p[0] == 'm' && p[1] == 's')
 			continue;
-		*ms = (int64_t)llround(v * (double)units[i].mult);
+		/* Bounded like the sum in hv_parse_duration(). */
+		if (v > INT64_MAX / 2 / units[i].mult)
+			return 0;
+		*ms = v * units[i].mult +
+		    (int64_t)llround(f * (double)units[i].mult);
 		return (size_t)(p - s) + ulen;
 	}
 	return 0;
@@ -384,7 +390,9 @@ hv_format_duration(int64_t ms, char *buf, size_t len)
 	else if (ms < 1000)
 		snprintf(buf, len, "%dms", (int)ms);
 	else if (ms < 60000)
-		snprintf(buf, len, "%.1fs", (double)ms / 1000);
+		/* Truncated: 59999 ms is "59.9s", not "60.0s". */
+		snprintf(buf, len, "%d.%ds", (int)(ms / 1000),
+		    (int)(ms % 1000 / 100));
 	else if (ms < 3600000)
 		snprintf(buf, len, "%dm%02ds", (int)(ms / 60000),
 		    (int)(ms % 60000 / 1000));

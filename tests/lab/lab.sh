@@ -69,16 +69,18 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; }
 # need_root: every command that changes the machine runs as root
 need_root() { [[ ${EUID} -eq 0 ]] || die "must run as root"; }
 
-# with_lock: serialize commands that change the lab (flock on this script,
-# so no lock file is left behind)
-LOCK_FD=""
+# with_lock ARGS: run this script again under flock(1) -o, so the lock is
+# held by flock itself and no lab process (supervisor, daemon) inherits it;
+# serializes the commands that change the lab, leaves no lock file behind
 with_lock() {
-  exec {LOCK_FD}<"$SELF"
-  flock -w 120 "$LOCK_FD" || die "another lab.sh holds the lock for >120 s"
+  [[ -n ${HVL_LAB_LOCKED:-} ]] && return 0
+  local rc=0
+  HVL_LAB_LOCKED=1 flock -o -E 75 -w 120 "$SELF" "$SELF" "$@" || rc=$?
+  ((rc != 75)) || die "another lab.sh held the lock for 120 s"
+  exit "$rc"
 }
 
-# close_lock: the lock must not leak into long-lived lab processes
-close_lock() { if [[ -n $LOCK_FD ]]; then exec {LOCK_FD}<&-; fi; }
+
 
 ###########################################################################
 # deps
@@ -355,7 +357,7 @@ netns_members() {
   # "'/proc/123/ns/net' -> 'net:[4026532001]'"
   stat -c '%N' /proc/[0-9]*/ns/net 2>/dev/null | tr -d "'" |
     while read -r path _ link; do
-      if [[ -n ${want[$link]:-} ]]; then path="${path#/proc/}"; echo "${path%%/*}"; fi
+      if [[ -n $link && -n ${want[$link]:-} ]]; then path="${path#/proc/}"; echo "${path%%/*}"; fi
     done
 }
 
@@ -526,11 +528,8 @@ prepare_hosts() {
 launch_host() {
   local hd
   hd="$(hostdir "$1")"
-  (
-    close_lock
-    exec env "$MARK=$LAB" setsid -f /bin/bash "$LAB/bin/hvl-host" "$LAB" "$1" \
-      </dev/null >>"$hd/console.log" 2>&1
-  )
+  env -u HVL_LAB_LOCKED "$MARK=$LAB" setsid -f /bin/bash "$LAB/bin/hvl-host" "$LAB" "$1" \
+    </dev/null >>"$hd/console.log" 2>&1
 }
 
 # wait_ready NAME...: bounded wait until every host's services answer;
@@ -600,8 +599,8 @@ check_prereqs() {
 # check_lab_dir: HAVOC_LAB_DIR is usable for overlay options and removal
 check_lab_dir() {
   local d
-  [[ $LAB == /* && $LAB != / && $LAB != *[[:space:],:]* ]] ||
-    die "HAVOC_LAB_DIR must be an absolute path without spaces, ',' or ':' ($LAB)"
+  [[ $LAB =~ ^/[A-Za-z0-9._/-]+$ && $LAB != / ]] ||
+    die "HAVOC_LAB_DIR must be an absolute path of [A-Za-z0-9._/-] ($LAB)"
   for d in "${OVERLAYS[@]}" tmp run/lock; do
     [[ $LAB/ == "/$d/"* ]] && die "HAVOC_LAB_DIR must not be inside /$d (hosts overlay it)"
   done
@@ -644,8 +643,8 @@ cmd_down() {
   log "down in $(elapsed "$t0")"
 }
 
-# elapsed T0: seconds since EPOCHREALTIME value T0, e.g. "1.23s"
-elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2fs", b - a}'; }
+# elapsed T0 [T1]: seconds from EPOCHREALTIME value T0 to T1 (default: now)
+elapsed() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN {printf "%.2fs", b - a}'; }
 
 # cmd_up [--web N] [--bare]: build a fresh lab (always `down` first)
 cmd_up() {
@@ -681,13 +680,16 @@ cmd_up() {
     # mon_up: the monitoring host (10.99.0.5) is added here later
   fi
   net_up
+  local t1="$EPOCHREALTIME"
   prepare_hosts "${names[@]}"
   net_attach "${names[@]}"
   write_known_hosts
   write_inventory
+  local t2="$EPOCHREALTIME"
   for i in "${names[@]}"; do launch_host "$i"; done
+  local t3="$EPOCHREALTIME"
   wait_ready "${names[@]}" || die "up failed (see above; \`$SELF down\` cleans up)"
-  log "up: ${#names[@]} hosts in $(elapsed "$t0")"
+  log "up: ${#names[@]} hosts in $(elapsed "$t0") (prepare $(elapsed "$t1" "$t2"), launch $(elapsed "$t2" "$t3"), boot $(elapsed "$t3"))"
 }
 
 # need_lab: the lab exists
@@ -835,7 +837,7 @@ cmd_env() {
   hosts="${hosts% }"
   [[ -f $LAB/lab.env ]] && mode="$(sed -n 's/^MODE=//p' "$LAB/lab.env")"
   [[ $mode == web ]] && site="http://$LB_ADDR/"
-  printf 'export %s=%q\n' \
+  printf "export %s='%s'\\n" \
     HAVOC_LAB_DIR "$LAB" \
     HAVOC_LAB_INVENTORY "$LAB/inventory.yaml" \
     HAVOC_LAB_KNOWN_HOSTS "$LAB/known_hosts" \
@@ -877,7 +879,7 @@ main() {
   local cmd="${1:-help}"
   shift || true
   case "$cmd" in
-    deps | up | down | destroy | create | stop | start) with_lock ;;
+    deps | up | down | destroy | create | stop | start) with_lock "$cmd" "$@" ;;
   esac
   case "$cmd" in
     deps) cmd_deps "$@" ;;
