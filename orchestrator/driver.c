@@ -8,18 +8,56 @@
 #include "experiment.h"
 #include "node.h"
 
+extern const struct hv_driver hv_action_process_kill;
+extern const struct hv_driver hv_action_service_stop;
+extern const struct hv_driver hv_action_service_start;
+extern const struct hv_driver hv_action_service_restart;
+extern const struct hv_driver hv_action_host_reboot;
+extern const struct hv_driver hv_action_host_shutdown;
+extern const struct hv_driver hv_action_network_delay;
+extern const struct hv_driver hv_action_network_loss;
+extern const struct hv_driver hv_action_network_partition;
+extern const struct hv_driver hv_action_network_bandwidth;
+extern const struct hv_driver hv_action_stress_cpu;
+extern const struct hv_driver hv_action_stress_memory;
+extern const struct hv_driver hv_action_stress_io;
+extern const struct hv_driver hv_action_disk_fill;
+extern const struct hv_driver hv_action_security_add_user;
+extern const struct hv_driver hv_action_security_open_port;
+extern const struct hv_driver hv_action_security_tamper_file;
+extern const struct hv_driver hv_action_shell_run;
 extern const struct hv_driver hv_action_local_run;
 extern const struct hv_driver hv_action_http_request;
 extern const struct hv_driver hv_probe_http;
 extern const struct hv_driver hv_probe_tcp;
+extern const struct hv_driver hv_probe_ssh;
 extern const struct hv_driver hv_probe_local;
 
-/* Every driver havoc has. Looked up by exact name only. */
+/* Every driver havoc has, in the order `havoc drivers` lists them. */
 const struct hv_driver *const hv_drivers[] = {
+	&hv_action_process_kill,
+	&hv_action_service_stop,
+	&hv_action_service_start,
+	&hv_action_service_restart,
+	&hv_action_host_reboot,
+	&hv_action_host_shutdown,
+	&hv_action_network_delay,
+	&hv_action_network_loss,
+	&hv_action_network_partition,
+	&hv_action_network_bandwidth,
+	&hv_action_stress_cpu,
+	&hv_action_stress_memory,
+	&hv_action_stress_io,
+	&hv_action_disk_fill,
+	&hv_action_security_add_user,
+	&hv_action_security_open_port,
+	&hv_action_security_tamper_file,
+	&hv_action_shell_run,
 	&hv_action_local_run,
 	&hv_action_http_request,
 	&hv_probe_http,
 	&hv_probe_tcp,
+	&hv_probe_ssh,
 	&hv_probe_local,
 	NULL
 };
@@ -90,6 +128,8 @@ hv_type_name(enum hv_type t)
 		return "map";
 	case HV_T_SHELL:
 		return "shell command";
+	case HV_T_TARGETS:
+		return "targets";
 	case HV_T_ANY:
 		return "any";
 	}
@@ -163,6 +203,10 @@ hv_param_value_check(const struct hv_param *p, const struct hv_node *v,
 	switch (p->type) {
 	case HV_T_ANY:
 		return 0;
+	case HV_T_TARGETS:
+		if (v->kind == HV_NODE_SCALAR)
+			return 0;
+		/* FALLTHROUGH */
 	case HV_T_LIST:
 		if (v->kind != HV_NODE_SEQ)
 			return hv_error(err, "%s must be a list, not %s", p->name,

@@ -38,6 +38,9 @@ enum hv_type {
 	HV_T_LIST,	/* of strings */
 	HV_T_MAP,	/* of strings */
 	HV_T_SHELL,	/* a shell command: ${...} values are quoted */
+	HV_T_TARGETS,	/* a target group's name, or a list of addresses
+			   and CIDRs; a group becomes its hosts' addresses
+			   (a list) when the step runs */
 	HV_T_ANY	/* a scalar, list or map, checked by the driver */
 };
 
@@ -64,6 +67,7 @@ struct hv_driver {
 	enum hv_driver_kind kind;
 	enum hv_target_mode target;
 	const char	*summary;	/* one line for `havoc drivers` */
+	unsigned	 ssh;		/* reaches its targets over SSH */
 	const struct hv_param *params;	/* required; ends with { NULL } */
 	const struct hv_param *expect;	/* probes; ends with { NULL } */
 
@@ -99,13 +103,22 @@ struct hv_driver {
 
 	/* Optional: stops work in flight; hv_call_done() follows. */
 	void	(*cancel)(struct hv_call *);
+
+	/*
+	 * SSH actions (remote.h): the shell command that does (revert 0) or
+	 * undoes (revert 1) the work on the target. Every value in it is
+	 * quoted with hv_shell_quote(). The generic hooks of remote.h run
+	 * it, arm the host's dead-man timer and describe it.
+	 */
+	int	(*command)(const struct hv_call *, int revert,
+		    struct hv_buf *out, struct hv_buf *err);
 };
 
 /* Shared engines and run identity a call may use. */
 struct hv_ctx {
 	struct hv_loop	*loop;
 	struct hv_ssh	*ssh;		/* NULL until an SSH driver needs it */
-	const struct hv_experiment *exp;
+	const struct hv_experiment *exp;	/* NULL in havoc recover */
 	int64_t		 run_id;
 	int64_t		 dead_man_ms;
 };

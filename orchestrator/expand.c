@@ -74,9 +74,12 @@ read_secret(const struct hv_expand *x, const char *path, struct hv_buf *out,
 	rc = hv_read_file(full.s, out, &e);
 	if (rc == -1)
 		hv_error(err, "${file:%s}: %s", path, e.s);
-	while (rc == 0 && out->len > 0 && (out->s[out->len - 1] == '\n' ||
-	    out->s[out->len - 1] == '\r'))
+	/* The final newline only, as $(cat file) would not keep it either. */
+	if (rc == 0 && out->len > 0 && out->s[out->len - 1] == '\n') {
 		out->s[--out->len] = '\0';
+		if (out->len > 0 && out->s[out->len - 1] == '\r')
+			out->s[--out->len] = '\0';
+	}
 	hv_buf_release(&full);
 	hv_buf_release(&e);
 	return rc;
@@ -108,8 +111,10 @@ expand_ref(const struct hv_expand *x, const char *ref, struct hv_buf *str,
 	if (strncmp(ref, "file:", 5) == 0) {
 		if (ref[5] == '\0')
 			return hv_error(err, "${file:} needs a path");
-		if (read_secret(x, ref + 5, &tmp, err) == -1)
+		if (read_secret(x, ref + 5, &tmp, err) == -1) {
+			hv_buf_release(&tmp);
 			return -1;
+		}
 		put(str, tmp.s, x->shell);
 		if (shown != NULL)
 			hv_buf_printf(shown, "${%s}", ref);
@@ -152,6 +157,9 @@ expand_ref(const struct hv_expand *x, const char *ref, struct hv_buf *str,
 		return hv_error(err, "bad variable name \"%s\"", ref);
 	if ((v = find_var(x, ref)) == NULL)
 		return hv_error(err, "unknown variable ${%s}", ref);
+	/* Its own error was reported where it is defined; once is enough. */
+	if (v->broken)
+		return 0;
 	put(str, v->str, x->shell);
 	/* A secret's shown spelling is a reference: quoting it would stop
 	 * a later expansion of it from being quoted as one word. */

@@ -326,6 +326,10 @@ load_vars(struct ck *c, const struct hv_node *vars,
 			hv_buf_reset(&err);
 			hv_buf_reset(&str);
 			hv_buf_reset(&shown);
+			add_var(x, vars->keys[i]->str,
+			    strlen(vars->keys[i]->str), hv_xstrdup(""),
+			    hv_xstrdup(""), 0);
+			x->vars[x->nvars - 1].broken = 1;
 			continue;
 		}
 		add_var(x, vars->keys[i]->str, strlen(vars->keys[i]->str),
@@ -624,6 +628,49 @@ mark_shell(struct ck *c, const struct hv_driver *d, const struct hv_node *with)
 	}
 }
 
+/* Whether s looks like an IPv4 or IPv6 address or CIDR. */
+static int
+is_address(const char *s)
+{
+	size_t	n = strspn(s, "0123456789abcdefABCDEF.:/");
+
+	return *s != '\0' && s[n] == '\0' && strpbrk(s, ".:") != NULL;
+}
+
+/* A target-group parameter names a group, or lists addresses. */
+static void
+check_target_params(struct ck *c, const struct hv_driver *d,
+    const struct hv_node *with)
+{
+	const struct hv_param	*p;
+	const struct hv_node	*v;
+	size_t			 i, j;
+
+	if (with == NULL || with->kind != HV_NODE_MAP)
+		return;
+	for (i = 0; i < with->n; i++) {
+		p = hv_param_find(d->params, with->keys[i]->str);
+		v = with->items[i];
+		if (p == NULL || p->type != HV_T_TARGETS || v->deferred)
+			continue;
+		if (v->kind == HV_NODE_SCALAR) {
+			if (hv_experiment_group(c->x, v->str) == -1 &&
+			    !is_address(v->str))
+				hv_diag_node(c->d, v, "%s: \"%s\" is neither a "
+				    "target group nor an address", p->name,
+				    v->str);
+			continue;
+		}
+		for (j = 0; v->kind == HV_NODE_SEQ && j < v->n; j++) {
+			if (v->items[j]->kind == HV_NODE_SCALAR &&
+			    !is_address(v->items[j]->str))
+				hv_diag_node(c->d, v->items[j], "%s: \"%s\" is "
+				    "not an address or CIDR", p->name,
+				    v->items[j]->str);
+		}
+	}
+}
+
 static int
 tree_deferred(const struct hv_node *n)
 {
@@ -700,6 +747,7 @@ load_driver_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 	const struct hv_node	*on = hv_node_get(n, "on");
 	const struct hv_node	*expect = hv_node_get(n, "expect");
 	char			 what[160];
+	int			 bad;
 
 	s->kind = kind == HV_ACTION ? HV_STEP_ACTION : HV_STEP_PROBE;
 	s->driver = step_driver(c, drv, kind);
@@ -731,17 +779,42 @@ load_driver_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 	    tree_deferred(expect))
 		hv_diag_node(c->d, expect, "${target.*} needs a step with on:");
 	mark_shell(c, s->driver, s->with);
-	hv_params_check(s->driver->params, s->with, n, what, c->d);
+	check_target_params(c, s->driver, s->with);
+	/* The file's with: (absent: NULL), so problems point at the step. */
+	bad = hv_params_check(s->driver->params, hv_node_get(n, "with"), n,
+	    what, c->d);
 	if (!hv_node_is_null(expect)) {
 		if (kind != HV_PROBE)
 			hv_diag_node(c->d, hv_node_key(n, "expect"), "expect: "
 			    "belongs to a probe, not an action");
 		else {
 			s->expect = expect;
-			hv_params_check(s->driver->expect, expect, n, what, c->d);
+			bad += hv_params_check(s->driver->expect, expect, n,
+			    what, c->d);
 		}
 	}
-	driver_check(c, s, n);
+	/* A check hook may trust the types; they are reported already. */
+	if (bad == 0)
+		driver_check(c, s, n);
+}
+
+/*
+ * Whether an action step injects a fault with the parameters it has (the
+ * driver's is_fault); assumed so while they wait for a target.
+ */
+static int
+step_is_fault(const struct hv_step *s)
+{
+	struct hv_call	call;
+	int		fault;
+
+	if (tree_deferred(s->with))
+		return 1;
+	hv_call_init(&call, s->driver, NULL);
+	call.with = s->with;
+	fault = hv_call_is_fault(&call);
+	hv_call_release(&call);
+	return fault;
 }
 
 /* One step of the method or the rollbacks (or a steady-state probe). */
@@ -750,7 +823,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
     const char *section)
 {
 	const struct hv_node	*action, *probe, *pause;
-	int			 kinds;
+	int			 kinds, before;
 	int64_t			 ms;
 
 	memset(s, 0, sizeof *s);
@@ -780,10 +853,15 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		if (s->name == NULL && pause->kind == HV_NODE_SCALAR)
 			s->name = hv_xasprintf("pause %s", pause->str);
 		if (hv_node_get(n, "on") != NULL ||
-		    hv_node_get(n, "with") != NULL)
-			hv_diag_node(c->d, n, "a pause takes no on: or with:");
+		    hv_node_get(n, "with") != NULL ||
+		    hv_node_get(n, "expect") != NULL ||
+		    hv_node_get(n, "duration") != NULL ||
+		    hv_node_get(n, "background") != NULL)
+			hv_diag_node(c->d, n, "a pause takes no on:, with:, "
+			    "expect:, duration: or background:");
 		return;
 	}
+	before = c->d->count;
 	if (!hv_node_is_null(action))
 		load_driver_step(c, n, s, action, HV_ACTION);
 	else
@@ -793,10 +871,12 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		if (s->kind != HV_STEP_ACTION)
 			hv_diag_node(c->d, hv_node_get(n, "duration"),
 			    "duration: belongs to an action");
-		else if (s->driver != NULL && s->driver->revert == NULL)
+		else if (s->driver != NULL && c->d->count == before &&
+		    !step_is_fault(s))
 			hv_diag_node(c->d, hv_node_get(n, "duration"),
-			    "%s cannot be reverted, so it takes no duration: "
-			    "(add a rollback instead)", s->driver->name);
+			    "%s cannot be reverted with these parameters, "
+			    "so it takes no duration: (add a rollback "
+			    "instead)", s->driver->name);
 	}
 	s->background = get_bool(c, n, "background", "step", 0);
 	if (s->background && s->duration_ms == 0)

@@ -75,6 +75,7 @@ struct hv_var {
 	char		*str;		/* real */
 	char		*shown;		/* secrets as references */
 	int		 secret;
+	int		 broken;	/* its value had an error (reported) */
 };
 
 struct hv_experiment {

@@ -79,10 +79,21 @@ in_group(const struct hv_group *g, const struct hv_host *h)
 	return 1;
 }
 
+/* FNV-1a: a group's name as a number, the same on every platform. */
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
 /* Candidates sorted by name, then a seeded partial shuffle picks k. */
 static void
 resolve_group(const struct hv_experiment *x, const struct hv_group *g,
-    uint64_t seed, size_t gi, struct hv_targets *t)
+    uint64_t seed, struct hv_targets *t)
 {
 	const struct hv_host	*tmp;
 	uint64_t		 state;
@@ -106,9 +117,10 @@ resolve_group(const struct hv_experiment *x, const struct hv_group *g,
 		k = n;
 		break;
 	}
-	/* Each group draws from its own stream, so adding a group to an
-	 * experiment does not change the picks of the others. */
-	state = seed ^ (0x632be59bd9b4e019ULL * (gi + 1));
+	/* Each group draws from its own stream, keyed by its name rather
+	 * than its place, so adding a group anywhere in an experiment does
+	 * not change the picks of the others. */
+	state = seed ^ name_hash(g->name);
 	if (k < n) {
 		for (i = 0; i < k; i++) {
 			j = i + (size_t)(next_random(&state) % (n - i));
@@ -172,7 +184,7 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 	p->groups = hv_xcalloc(x->ngroups, sizeof *p->groups);
 	p->touched = hv_xcalloc(x->nhosts, sizeof *p->touched);
 	for (i = 0; i < x->ngroups; i++)
-		resolve_group(x, &x->groups[i], seed, i, &p->groups[i]);
+		resolve_group(x, &x->groups[i], seed, &p->groups[i]);
 
 	if (check_steps(x, p, x->steady, x->nsteady, err) == -1)
 		rc = -1;
@@ -267,6 +279,37 @@ hv_plan_params(const struct hv_experiment *x, const struct hv_step *s,
 	return n;
 }
 
+void
+hv_plan_resolve_groups(const struct hv_experiment *x, const struct hv_plan *p,
+    const struct hv_step *s, struct hv_node *with)
+{
+	const struct hv_param	*spec;
+	const struct hv_targets	*t;
+	struct hv_node		*old, *list;
+	size_t			 i, j;
+	int			 g;
+
+	if (with == NULL || with->kind != HV_NODE_MAP || s->driver == NULL)
+		return;
+	for (i = 0; i < with->n; i++) {
+		spec = hv_param_find(s->driver->params, with->keys[i]->str);
+		old = with->items[i];
+		if (spec == NULL || spec->type != HV_T_TARGETS ||
+		    old->kind != HV_NODE_SCALAR)
+			continue;
+		if ((g = hv_experiment_group(x, old->str)) == -1)
+			continue;
+		t = &p->groups[g];
+		list = hv_node_new(HV_NODE_SEQ, old->file, old->line, old->col);
+		for (j = 0; j < t->n; j++)
+			hv_node_append(list, NULL, hv_node_scalar(
+			    t->hosts[j]->address, old->file, old->line,
+			    old->col));
+		with->items[i] = list;
+		hv_node_free(old);
+	}
+}
+
 /* Prints one driver step: each host with what it does and its revert. */
 static void
 print_step(const struct hv_experiment *x, const struct hv_plan *p,
@@ -289,6 +332,7 @@ print_step(const struct hv_experiment *x, const struct hv_plan *p,
 			hv_buf_reset(&err);
 			continue;
 		}
+		hv_plan_resolve_groups(x, p, s, with);
 		hv_call_init(&call, s->driver, NULL);
 		call.with = with;
 		call.host = h;

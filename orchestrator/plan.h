@@ -58,6 +58,15 @@ struct hv_node	*hv_plan_params(const struct hv_experiment *,
 		    const struct hv_step *, const struct hv_node *,
 		    const struct hv_host *, struct hv_buf *err);
 
+/*
+ * Replaces, in a step's resolved with: (from hv_plan_params), every
+ * target-group parameter (HV_T_TARGETS) that names a group by the list of
+ * that group's addresses, so that what runs (and what the fault journal
+ * keeps for a later revert) no longer depends on the plan.
+ */
+void	 hv_plan_resolve_groups(const struct hv_experiment *,
+	    const struct hv_plan *, const struct hv_step *, struct hv_node *);
+
 /* Prints every step, every host it hits and the revert that undoes it. */
 void	 hv_plan_print(const struct hv_experiment *, const struct hv_plan *,
 	    FILE *);

@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "node.h"
 #include "plan.h"
+#include "remote.h"
 #include "runner.h"
 #include "store.h"
 
@@ -307,6 +308,7 @@ slot_prepare(struct runner *r, struct slot *s, const struct hv_step *step,
 	if ((s->with = hv_plan_params(r->x, step, step->with, host, err)) ==
 	    NULL)
 		goto fail;
+	hv_plan_resolve_groups(r->x, &r->plan, step, s->with);
 	if (step->expect != NULL && (s->expect = hv_plan_params(r->x, step,
 	    step->expect, host, err)) == NULL)
 		goto fail;
@@ -374,6 +376,10 @@ record_fault(struct runner *r, struct slot *s, struct hv_buf *err)
 	rec.revert = revert.s;
 	rec.revert_spec = spec;
 	rec.created_at = hv_wall_ms();
+	/* SSH actions arm a dead-man timer on the host with the fault. */
+	if (s->call.driver->ssh && s->call.driver->command != NULL &&
+	    s->call.host != NULL)
+		rec.dead_man_at = rec.created_at + r->ctx.dead_man_ms;
 	s->fault_id = hv_store_fault_add(r->st, &rec, err);
 	free(spec);
 	hv_buf_release(&inject);
@@ -1219,6 +1225,57 @@ alerts_free(struct runner *r)
 	free(r->alerts);
 }
 
+/* Adds the hosts of the targeted steps in s to a set. */
+static void
+add_hosts(struct runner *r, const struct hv_step *s, size_t n,
+    const struct hv_host **set, size_t *count)
+{
+	const struct hv_targets	*t;
+	size_t			 i, j, k;
+
+	for (i = 0; i < n; i++) {
+		if (s[i].driver == NULL || !s[i].driver->ssh)
+			continue;
+		t = hv_plan_targets(&r->plan, &s[i]);
+		for (j = 0; j < t->n; j++) {
+			for (k = 0; k < *count && set[k] != t->hosts[j]; k++)
+				;
+			if (k == *count)
+				set[(*count)++] = t->hosts[j];
+		}
+	}
+}
+
+/*
+ * Every host a step will reach over SSH must answer (host key checked,
+ * authenticated) before anything is injected anywhere: a host that
+ * cannot be reached, or whose key does not match, stops the run here.
+ */
+static void
+connect_targets(struct runner *r)
+{
+	const struct hv_host	**set;
+	struct hv_buf		  err = HV_BUF_INIT;
+	size_t			  n = 0;
+	int			  failed;
+
+	set = hv_xcalloc(r->x->nhosts + 1, sizeof *set);
+	add_hosts(r, r->x->steady, r->x->nsteady, set, &n);
+	add_hosts(r, r->x->method, r->x->nmethod, set, &n);
+	add_hosts(r, r->x->rollbacks, r->x->nrollbacks, set, &n);
+	add_hosts(r, r->x->alerts, r->x->nalerts, set, &n);
+	if (n > 0) {
+		say(r, "connecting to %zu host%s", n, n == 1 ? "" : "s");
+		failed = hv_remote_check_hosts(&r->ctx, set, n, &err);
+		if (failed > 0)
+			stop(r, "cannot reach %d of %zu hosts: %s", failed, n,
+			    err.s);
+		check_signal(r);
+	}
+	hv_buf_release(&err);
+	free(set);
+}
+
 /* Steady state: all probes on all targets at once; 0 when all pass. */
 static size_t
 steady_state(struct runner *r, const char *phase)
@@ -1482,8 +1539,10 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	say(&r, "run %lld: %s (seed %llu)", (long long)r.run, x->title,
 	    (unsigned long long)res->seed);
 
-	/* Steady state before: nothing is injected unless it holds. */
-	if (steady_state(&r, HV_PHASE_BEFORE) > 0)
+	/* Every target answers, then the steady state holds, or nothing
+	 * is injected. */
+	connect_targets(&r);
+	if (!r.stopping && steady_state(&r, HV_PHASE_BEFORE) > 0)
 		stop(&r, "steady state before the method did not hold");
 	check_signal(&r);
 

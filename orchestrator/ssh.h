@@ -14,10 +14,16 @@
  * fail. New connections are limited to max_parallel at a time (commands
  * on sessions already open are not limited).
  *
- * Host keys are always checked against known_hosts (OpenSSH format,
- * hashed or plain, [host]:port for other ports). A host that is not there
- * is refused unless tofu is set, in which case its key is added to the
- * file; a host whose key differs is always refused. Keys: ed25519 and
+ * Host keys are always checked, before any credential is sent, against
+ * known_hosts (OpenSSH format, hashed or plain; looked up by the target's
+ * address, as [address]:port for other ports than 22). A host that is
+ * not there is refused unless tofu is set, in which case its key is
+ * appended to the file (unhashed); a host whose key differs is always
+ * refused, tofu or not.
+ *
+ * libssh2 1.10 cannot send a signal on a channel: a command that timed
+ * out or was cancelled has its channel closed, and may go on running on
+ * the host until it next writes (as with ssh(1) without -t). Keys: ed25519 and
  * ECDSA work with Debian 12's libssh2 1.10 against current OpenSSH; RSA
  * keys do not (libssh2 1.10 signs only with SHA-1 ssh-rsa, which OpenSSH
  * 8.8 and later refuse).
@@ -57,7 +63,7 @@ struct hv_ssh_res {
 	struct hv_buf	 out;		/* at most HV_OUTPUT_MAX */
 	struct hv_buf	 err;		/* at most HV_OUTPUT_MAX */
 	struct hv_buf	 error;		/* why it failed, when it did */
-	int64_t		 elapsed_ms;
+	int64_t		 elapsed_ms;	/* queueing and connecting included */
 };
 
 typedef void (*hv_ssh_cb)(struct hv_ssh_exec *, void *);

@@ -32,13 +32,13 @@
 # hvl-web-1, bridge hvl-br0, iptables chain HVL-FWD). See tests/lab/README.md.
 set -euo pipefail
 
-readonly LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly LAB_SRC
 readonly SELF="${LAB_SRC}/lab.sh"
 readonly LAB="${HAVOC_LAB_DIR:-/run/havoc-lab}"
 readonly PFX="hvl"
 readonly BRIDGE="hvl-br0"
 readonly BRIDGE_MAC="02:68:76:6c:00:01"
-readonly SUBNET="10.99.0.0/16"
 readonly GATEWAY="10.99.0.1"
 readonly LB_ADDR="10.99.0.10"
 readonly MON_ADDR="10.99.0.5"
@@ -56,6 +56,10 @@ readonly PKGS=(openssh-server openssh-client nginx-light iptables iproute2
 readonly OVERLAYS=(etc home root opt srv usr/local var/cache var/lib var/log
   var/mail var/spool var/tmp var/www)
 readonly FRESH_DIRS=(root home var/tmp)
+# systemctl (reboot, poweroff, ... link to it) is replaced by bin/hvl-systemctl
+SYSTEMCTL="$(readlink -f /usr/bin/systemctl 2>/dev/null || true)"
+[[ -f $SYSTEMCTL ]] || SYSTEMCTL=""
+readonly SYSTEMCTL
 
 # log: message on stderr, prefixed with the lab's name
 log() { printf 'lab: %s\n' "$*" >&2; }
@@ -87,6 +91,7 @@ with_lock() {
 ###########################################################################
 
 # cmd_deps: install the missing packages without starting their daemons
+# (policy-rc.d exit 101 during the install; the previous one is restored)
 cmd_deps() {
   need_root
   local missing=() p
@@ -95,37 +100,50 @@ cmd_deps() {
   done
   if ((${#missing[@]} == 0)); then
     log "deps: all ${#PKGS[@]} packages present"
-  else
-    log "deps: installing ${missing[*]}"
-    local prc=/usr/sbin/policy-rc.d backup=""
-    if [[ -e $prc ]]; then backup="$(mktemp)"; cp -p "$prc" "$backup"; fi
-    printf '#!/bin/sh\n# havoc lab: no daemons during install\nexit 101\n' >"$prc"
-    chmod 755 "$prc"
-    local rc=0
-    { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${missing[@]}"; } || rc=$?
-    if [[ -n $backup ]]; then cp -p "$backup" "$prc"; rm -f "$backup"; else rm -f "$prc"; fi
-    ((rc == 0)) || die "apt-get failed (rc=$rc)"
+    return 0
   fi
-  kill_root_daemons
+  log "deps: installing ${missing[*]}"
+  local prc=/usr/sbin/policy-rc.d backup="" before rc=0
+  before="$(root_daemon_pids)"
+  if [[ -e $prc ]]; then backup="$(mktemp)"; cp -p "$prc" "$backup"; fi
+  printf '#!/bin/sh\n# havoc lab: no daemons during install\nexit 101\n' >"$prc"
+  chmod 755 "$prc"
+  { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}"; } || rc=$?
+  if [[ -n $backup ]]; then cp -p "$backup" "$prc"; rm -f "$backup"; else rm -f "$prc"; fi
+  ((rc == 0)) || die "apt-get failed (rc=$rc)"
+  stop_new_root_daemons "$before"
 }
 
-# kill_root_daemons: stop nginx/sshd/node-exporter that a package postinst
-# may have started in the ROOT namespaces (lab hosts are left alone)
-kill_root_daemons() {
-  local pid comm rootnet rootpid
-  rootnet="$(readlink /proc/1/ns/net)"
-  rootpid="$(readlink /proc/1/ns/pid)"
+# root_daemon_pids: nginx/sshd/node-exporter daemons of the root namespaces
+# that look started by a package (reparented to init, no custom config)
+root_daemon_pids() {
+  local pid ppid args rootnet rootpid
+  rootnet="$(readlink /proc/self/ns/net)"
+  rootpid="$(readlink /proc/self/ns/pid)"
   for pid in $(pgrep -x 'nginx|sshd|prometheus-node' || true); do
-    comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || continue
     [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "$rootnet" ]] || continue
     [[ $(readlink "/proc/$pid/ns/pid" 2>/dev/null) == "$rootpid" ]] || continue
-    log "deps: stopping $comm (pid $pid) in the root namespace"
-    kill -TERM "$pid" 2>/dev/null || true
+    ppid="$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')"
+    [[ $ppid == 1 ]] || continue
+    args="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || continue
+    [[ $args == *" -f "* || $args == *" -c "* ]] && continue
+    echo "$pid"
   done
 }
 
+# stop_new_root_daemons BEFORE: stop the package daemons that appeared in
+# the root namespaces during our install (policy-rc.d should have prevented
+# them; daemons that were running before are never touched)
+stop_new_root_daemons() {
+  local pid
+  for pid in $(root_daemon_pids); do
+    grep -qx "$pid" <<<"$1" && continue
+    log "deps: stopping $(cat "/proc/$pid/comm" 2>/dev/null) (pid $pid) started by the install"
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+}
 
 ###########################################################################
 # host definitions: names, addresses, files under $LAB/hosts/NAME
@@ -175,7 +193,7 @@ host_load() {
   [[ -f $(hostdir "$1")/host.env ]] || return 1
   while IFS='=' read -r k v; do
     case "$k" in
-      NAME) H_NAME="$v" ;; ADDR) H_ADDR="$v" ;; MAC) H_MAC="$v" ;;
+      NAME) H_NAME="$v"; : "$H_NAME" ;; ADDR) H_ADDR="$v" ;; MAC) H_MAC="$v" ;;
       IMAGE) H_IMAGE="$v" ;; ROLE) H_ROLE="$v" ;;
     esac
   done <"$(hostdir "$1")/host.env"
@@ -239,29 +257,46 @@ image_release_get() {
   printf '%s' "$v"
 }
 
-# snapshot_image NAME: copy tests/lab/images/NAME into the lab (owned by
-# root, normalized modes) unless already there: hosts use the snapshot, so
-# editing the repo never changes a running host's lower layer
+# image_files DIR: the files of an image directory, relative, sorted
+image_files() { (cd "$1" && find . -type f -printf '%P\n' | LC_ALL=C sort); }
+
+# manifest DIR: sha256sum lines of DIR's files as absolute paths in a host
+manifest() {
+  (cd "$1" && find . -type f ! -path ./etc/havoc-image.sha256 -printf '%P\0' |
+    LC_ALL=C sort -z | xargs -0r sha256sum) | sed -E 's#^([0-9a-f]+)  #\1  /#'
+}
+
+# snapshot_image NAME: tests/lab/images/base + tests/lab/images/NAME merged
+# into $LAB/images/NAME (root-owned, normalized modes), once per lab: hosts
+# use the snapshot, so editing the repo never changes a running host's
+# lower layer. An image without @HOSTNAME@/@ADDRESS@ templates is shared by
+# all its hosts and gets its manifest (/etc/havoc-image.sha256) here; a
+# templated one is copied and rendered per host (prepare_host).
 snapshot_image() {
   local name="$1" src="$LAB_SRC/images/$1" dst="$LAB/images/$1" f d ok
   [[ -d $dst ]] && return 0
-  [[ -d $src ]] || die "no golden image '$name' in $LAB_SRC/images"
-  if [[ $name != base ]]; then
-    [[ $(image_release_get "$src" IMAGE) == "$name" ]] ||
-      die "image $name: etc/image-release must say IMAGE=$name"
-  fi
+  [[ -d $src && $name != base ]] || die "no golden image '$name' in $LAB_SRC/images"
+  [[ $(image_release_get "$src" IMAGE) == "$name" ]] ||
+    die "image $name: etc/image-release must say IMAGE=$name"
   # every file must sit in a directory that hosts get as an overlay
   while IFS= read -r f; do
     ok=""
     for d in "${OVERLAYS[@]}"; do [[ $f == "$d"/* ]] && ok=1; done
     [[ -n $ok ]] || die "image $name: $f is outside the overlaid directories (${OVERLAYS[*]})"
-  done < <(cd "$src" && find . -type f -printf '%P\n')
+  done < <(image_files "$LAB_SRC/images/base"; image_files "$src")
   mkdir -p "$LAB/images"
-  cp -a "$src" "$dst.tmp"
+  rm -rf "$dst.tmp"
+  cp -a "$LAB_SRC/images/base" "$dst.tmp"
+  cp -a "$src/." "$dst.tmp/"
   chown -R root:root "$dst.tmp"
   find "$dst.tmp" -type d -exec chmod 755 {} +
   find "$dst.tmp" -type f -perm /111 -exec chmod 755 {} +
   find "$dst.tmp" -type f ! -perm /111 -exec chmod 644 {} +
+  if grep -rqe '@HOSTNAME@' -e '@ADDRESS@' "$dst.tmp"; then
+    touch "$LAB/images/.$name.templated"
+  else
+    manifest "$dst.tmp" >"$dst.tmp/etc/havoc-image.sha256"
+  fi
   mv "$dst.tmp" "$dst"
 }
 
@@ -369,17 +404,19 @@ netns_members() {
 # (supervisors, unshare, inits and what they start), except this script
 marked_pids() {
   local f pid
-  for f in $(grep -laz "^${MARK}=" /proc/[0-9]*/environ 2>/dev/null); do
-    pid="${f#/proc/}"; pid="${pid%/environ}"
-    [[ $pid == "$$" || $pid == "$BASHPID" ]] || echo "$pid"
-  done
+  grep -laz "^${MARK}=" /proc/[0-9]*/environ 2>/dev/null |
+    while IFS= read -r f; do
+      pid="${f#/proc/}"; pid="${pid%/environ}"
+      [[ $pid == "$$" ]] || echo "$pid"
+    done
 }
 
-# alive PID: exists and is not a zombie
+# alive PID: exists and is not a zombie (no forks: called in loops)
 alive() {
-  local st
-  st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-  [[ -n $st && $st != Z ]]
+  local line st
+  read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+  st="${line##*) }"
+  [[ -n $st && ${st:0:1} != Z ]]
 }
 
 # kill_and_wait PID...: SIGKILL and wait (bounded, 10 s) until all are gone
@@ -404,12 +441,12 @@ host_kill() {
     p="$(host_pid "$n" "$w")" && pids+=("$p")
   done
   if ((${#pids[@]})); then kill -KILL "${pids[0]}" 2>/dev/null || true; fi
-  if ip netns list | grep -qx -- "$PFX-$n\( .*\)\?"; then
+  if [[ -e /run/netns/$PFX-$n ]]; then
     mapfile -t -O "${#pids[@]}" pids < <(netns_members "$PFX-$n")
   fi
   kill_and_wait "${pids[@]}" || true
   # a second look: anything that entered the netns meanwhile
-  if ip netns list | grep -qx -- "$PFX-$n\( .*\)\?"; then
+  if [[ -e /run/netns/$PFX-$n ]]; then
     mapfile -t pids < <(netns_members "$PFX-$n")
     kill_and_wait "${pids[@]}" || true
   fi
@@ -443,7 +480,6 @@ define_host() {
   {
     printf 'NAME=%s\nADDR=%s\nMAC=%s\nIMAGE=%s\n' "$n" "$addr" "$(host_mac "$addr")" "$img"
     printf 'ROLE=%s\nGATEWAY=%s\nPREFIX=16\n' "$(image_release_get "$LAB/images/$img" ROLE)" "$GATEWAY"
-    printf 'OVERLAYS="%s"\nFRESH="%s"\n' "${OVERLAYS[*]}" "${FRESH_DIRS[*]}"
   } >"$hd/host.env"
 }
 
@@ -460,47 +496,85 @@ write_upstreams() {
   [[ -n $any ]] || echo "server 127.0.0.1:1 down;"
 }
 
-# prepare_host NAME: the host's disk before its first boot:
-#   image/  base + golden image, @HOSTNAME@/@ADDRESS@ rendered (lower layer)
-#   layer/  instance data: ssh host key, authorized_keys, hostname, hosts,
-#           /etc/havoc-image.sha256, lb upstreams (top lower layer)
+# prepare_host NAME: the host's disk before its first boot (few forks:
+# 200 hosts are prepared at once):
+#   image/  the golden image (lower layer): a link to the shared snapshot, or
+#           for a templated image a copy with @HOSTNAME@/@ADDRESS@ rendered
+#           and its own /etc/havoc-image.sha256
+#   layer/  instance data (top lower layer): ssh host key, authorized_keys,
+#           hostname, hosts, the lb's upstreams
 #   disk/   empty upper dirs (the host's writes), work/ overlay work dirs
+#   fstab   the mounts its init makes
 prepare_host() {
-  local n="$1" hd
+  local n="$1" hd img
   host_load "$n"
   hd="$(hostdir "$n")"
-  rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/disk" "$hd/work"
+  img="$LAB/images/$H_IMAGE"
+  if [[ -e $hd/image || -e $hd/layer || -e $hd/disk || -e $hd/work ]]; then
+    rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/disk" "$hd/work"
+  fi
   cp -a "$LAB/skel/." "$hd/"
-  cp -a "$LAB/images/base/." "$hd/image/"
-  cp -a "$LAB/images/$H_IMAGE/." "$hd/image/"
-  { grep -rlZ -e '@HOSTNAME@' -e '@ADDRESS@' "$hd/image" || true; } |
-    xargs -0r sed -i -e "s/@HOSTNAME@/$n/g" -e "s/@ADDRESS@/$H_ADDR/g"
-  mkdir -p "$hd/layer/etc/ssh" "$hd/layer/etc/nginx" "$hd/layer/root/.ssh"
-  (cd "$hd/image" && find . -type f -printf '%P\0' | sort -z | xargs -0r sha256sum) |
-    sed -E 's#^([0-9a-f]+)  #\1  /#' >"$hd/layer/etc/havoc-image.sha256"
+  if [[ -f $LAB/images/.$H_IMAGE.templated ]]; then
+    cp -a "$img" "$hd/image"
+    grep -rlZ -e '@HOSTNAME@' -e '@ADDRESS@' "$hd/image" |
+      xargs -0r sed -i -e "s/@HOSTNAME@/$n/g" -e "s/@ADDRESS@/$H_ADDR/g"
+    manifest "$hd/image" >"$hd/image/etc/havoc-image.sha256"
+  else
+    ln -s "$img" "$hd/image"
+  fi
   ssh-keygen -q -t ed25519 -N '' -C "root@$n" -f "$hd/layer/etc/ssh/ssh_host_ed25519_key"
-  cp "$LAB/keys/id_ed25519.pub" "$hd/layer/root/.ssh/authorized_keys"
-  chmod 700 "$hd/layer/root" "$hd/layer/root/.ssh"
-  chmod 600 "$hd/layer/root/.ssh/authorized_keys"
   echo "$n" >"$hd/layer/etc/hostname"
   printf '127.0.0.1\tlocalhost\n%s\t%s\n' "$H_ADDR" "$n" >"$hd/layer/etc/hosts"
   if [[ $H_ROLE == lb ]]; then write_upstreams >"$hd/layer/etc/nginx/havoc-upstreams.conf"; fi
+  write_fstab "$n" >"$hd/fstab"
   : >"$hd/console.log"
 }
 
-# make_skel: the empty upper/work dirs, once per `up`, with the modes and
-# owners of the real directories (an overlay's root takes its upper's)
-make_skel() {
-  local d ref
-  rm -rf "$LAB/skel"
-  mkdir -p "$LAB/skel/disk" "$LAB/skel/work" "$LAB/empty"
+# write_fstab NAME: the mounts bin/hvl-init makes at boot (`mount -a -T`):
+# an overlay per directory of OVERLAYS that exists on the real root, with
+# lowers instance layer : golden image : real dir (or an empty dir for the
+# FRESH_DIRS); the systemctl shim; tmpfs /tmp, /dev/shm and, last (it hides
+# the lab directory if that is under /run), /run
+write_fstab() {
+  local n="$1" hd d f lowers
+  hd="$(hostdir "$n")"
   for d in "${OVERLAYS[@]}"; do
-    mkdir -p "$LAB/skel/disk/$d" "$LAB/skel/work/${d//\//_}"
+    [[ -d /$d ]] || continue
+    lowers=""
+    [[ -d $hd/layer/$d ]] && lowers+="$hd/layer/$d:"
+    [[ -d $hd/image/$d ]] && lowers+="$hd/image/$d:"
+    lowers+="/$d"
+    for f in "${FRESH_DIRS[@]}"; do [[ $f == "$d" ]] && lowers="${lowers%/"$d"}$LAB/empty"; done
+    printf 'hvl-%s /%s overlay lowerdir=%s,upperdir=%s,workdir=%s 0 0\n' "$n" "$d" \
+      "$lowers" "$hd/disk/$d" "$hd/work/${d//\//_}"
+  done
+  if [[ -n $SYSTEMCTL ]]; then
+    printf '%s %s none bind 0 0\n' "$LAB/bin/hvl-systemctl" "$SYSTEMCTL"
+  fi
+  printf 'hvl-%s /tmp tmpfs mode=1777,nosuid,nodev,size=512m 0 0\n' "$n"
+  printf 'hvl-%s /dev/shm tmpfs mode=1777,nosuid,nodev,size=64m 0 0\n' "$n"
+  printf 'hvl-%s /run tmpfs mode=755,nosuid,nodev,size=64m 0 0\n' "$n"
+}
+
+# make_skel: what every host's directory starts with, made once per `up`:
+# the empty upper/work dirs, with the modes and owners of the real
+# directories (an overlay's root takes its upper's), and the layer's
+# skeleton with the lab key in root's authorized_keys
+make_skel() {
+  local d ref sk="$LAB/skel"
+  rm -rf "$sk"
+  mkdir -p "$sk/disk" "$sk/work" "$sk/layer/etc/ssh" "$sk/layer/etc/nginx" \
+    "$sk/layer/root/.ssh" "$LAB/empty"
+  for d in "${OVERLAYS[@]}"; do
+    mkdir -p "$sk/disk/$d" "$sk/work/${d//\//_}"
     ref="/$d"
     [[ -d $ref ]] || continue
-    chmod --reference="$ref" "$LAB/skel/disk/$d"
-    chown --reference="$ref" "$LAB/skel/disk/$d"
+    chmod --reference="$ref" "$sk/disk/$d"
+    chown --reference="$ref" "$sk/disk/$d"
   done
+  cp "$LAB/keys/id_ed25519.pub" "$sk/layer/root/.ssh/authorized_keys"
+  chmod 700 "$sk/layer/root" "$sk/layer/root/.ssh"
+  chmod 600 "$sk/layer/root/.ssh/authorized_keys"
 }
 
 # prepare_hosts NAME...: prepare_host in parallel (at most MAX_JOBS)
@@ -540,11 +614,11 @@ wait_ready() {
     host_load "$n"
     spec+="$n $H_ADDR $(role_checks "$H_ROLE")"$'\n'
   done
-  out="$(python3 "$LAB/bin/hvl-probe" --wait "$BOOT_TIMEOUT" <<<"$spec")" || rc=$?
+  out="$(/usr/bin/python3 "$LAB/bin/hvl-probe" --wait "$BOOT_TIMEOUT" <<<"$spec")" || rc=$?
   ((rc == 0)) && return 0
   log "hosts not ready after ${BOOT_TIMEOUT}s:"
   printf '%s\n' "$out" >&2
-  for n in $(awk '{print $1}' <<<"$out" | sort -u); do
+  awk '{print $1}' <<<"$out" | sort -u | while read -r n; do
     log "--- $n: state $(host_state "$n"); console:"
     tail -n 5 "$(hostdir "$n")/console.log" >&2 || true
   done
@@ -586,7 +660,7 @@ write_inventory() {
 # check_prereqs: tools, overlayfs, a usable lab directory
 check_prereqs() {
   local c missing=()
-  for c in ip unshare nsenter setsid flock pgrep ssh ssh-keygen python3 iptables \
+  for c in ip unshare nsenter setsid flock pgrep ssh ssh-keygen /usr/bin/python3 iptables \
     sha256sum /usr/sbin/sshd; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
@@ -613,18 +687,25 @@ lab_is_ours() { [[ -f $1/.havoc-lab ]]; }
 # cmd_down: remove everything the lab created; works after crashes
 cmd_down() {
   need_root
-  local round pids links ns t0="$EPOCHREALTIME"
-  for round in 1 2 3; do
+  local pids links ns t0="$EPOCHREALTIME"
+  # up to three rounds: a host may be mid-reboot while we look
+  for _ in 1 2 3; do
     mapfile -t pids < <({ marked_pids; mapfile -t ns < <(lab_netns); netns_members "${ns[@]}"; } | sort -un)
     ((${#pids[@]})) || break
     kill_and_wait "${pids[@]}" || true
   done
-  mapfile -t links < <(lab_links | grep -vx "$BRIDGE" || true)
+  # deleting the namespaces destroys their veths too, in one kernel batch
+  # (much faster than deleting 200 veths one by one); then the stragglers
   mapfile -t ns < <(lab_netns)
-  if ((${#links[@]} + ${#ns[@]})); then
-    { printf 'link del %s\n' "${links[@]}"; printf 'netns del %s\n' "${ns[@]}"; } |
-      grep -v ' $' | ip -force -batch - 2>/dev/null || true
-  fi
+  if ((${#ns[@]})); then printf 'netns del %s\n' "${ns[@]}" | ip -force -batch - 2>/dev/null || true; fi
+  local i rest
+  for ((i = 0; i < 100; i++)); do
+    rest="$(lab_links | grep -vx "$BRIDGE" || true)"
+    [[ -n $rest ]] || break
+    sleep 0.05
+  done
+  mapfile -t links < <(lab_links | grep -vx "$BRIDGE" || true)
+  if ((${#links[@]})); then printf 'link del %s\n' "${links[@]}" | ip -force -batch - 2>/dev/null || true; fi
   ip link del "$BRIDGE" 2>/dev/null || true
   fw_down
   if [[ -d $LAB ]]; then
@@ -639,7 +720,7 @@ cmd_down() {
   # what is left, if anything, is worth a loud message
   local left
   left="$(lab_netns; lab_links)"
-  [[ -z $left ]] || log "warning: left behind: $(echo $left)"
+  [[ -z $left ]] || log "warning: left behind: ${left//$'\n'/ }"
   log "down in $(elapsed "$t0")"
 }
 
@@ -667,9 +748,8 @@ cmd_up() {
   printf 'MODE=%s\nSIZE=%s\n' "$([[ -n $bare ]] && echo bare || echo web)" "$n" >"$LAB/lab.env"
   cp "$LAB_SRC"/bin/hvl-* "$LAB/bin/"
   chmod 755 "$LAB"/bin/*
-  make_skel
   ssh-keygen -q -t ed25519 -N '' -C "havoc-lab" -f "$LAB/keys/id_ed25519"
-  snapshot_image base
+  make_skel
   if [[ -n $bare ]]; then
     snapshot_image bare-v1
     for ((i = 1; i <= n; i++)); do names+=("node-$i"); define_host "node-$i" bare-v1; done
@@ -785,7 +865,7 @@ cmd_start() {
     destroyed | absent) die "$1 is $st: use create" ;;
   esac
   host_kill "$1"
-  ip netns list | grep -q "^$PFX-$1\b" || net_attach "$1"
+  [[ -e /run/netns/$PFX-$1 ]] || net_attach "$1"
   launch_host "$1"
   wait_ready "$1" || die "start $1 failed"
   log "started $1"
@@ -863,7 +943,7 @@ cmd_status() {
   done
   while read -r n checks; do
     [[ -n $n ]] && res[$n]="$checks"
-  done < <(python3 "$LAB/bin/hvl-probe" --once --timeout 2 <<<"$spec" || true)
+  done < <(/usr/bin/python3 "$LAB/bin/hvl-probe" --once --timeout 2 <<<"$spec" || true)
   printf '%-8s %-12s %-8s %-9s %s\n' HOST ADDRESS IMAGE STATE CHECKS
   for n in $(lab_hosts); do
     host_load "$n"

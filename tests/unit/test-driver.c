@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "driver.h"
+#include "experiment.h"
 #include "node.h"
 #include "util.h"
 
@@ -120,9 +121,10 @@ test_registry_names(void **state)
 		for (j = 0; d->name[j] != '\0'; j++) {
 			char	c = d->name[j];
 
-			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			    c == '.' || c == '_'))
-				fail_msg("driver name %s: bad character", d->name);
+			if (!((c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || c == '.' || c == '_'))
+				fail_msg("driver name %s: bad character",
+				    d->name);
 		}
 		assert_ptr_equal(hv_driver_find(d->name), d);
 	}
@@ -158,7 +160,8 @@ static void
 test_lookup_exact_only(void **state)
 {
 	static const char *const near[] = {
-		"local.ru", "LOCAL.RUN", "Local.Run", "local.run ", " local.run",
+		"local.ru", "LOCAL.RUN", "Local.Run", "local.run ",
+		" local.run",
 		"local.runn", "local", "local.", "http.req", "HTTP", "http ",
 		"tcp\n", "local.run\t", "", ".", "local*",
 	};
@@ -195,7 +198,7 @@ test_suggest(void **state)
 	assert_string_equal(hv_driver_suggest("locall", HV_PROBE), "local");
 	assert_string_equal(hv_driver_suggest("local.rn", HV_ACTION),
 	    "local.run");
-	assert_null(hv_driver_suggest("process.kill", HV_PROBE));
+	assert_null(hv_driver_suggest("teleport.host", HV_PROBE));
 	assert_null(hv_driver_suggest("zzzzzzzzzz", HV_ACTION));
 }
 
@@ -222,7 +225,8 @@ test_hooks_and_tables(void **state)
 		check_table(d->params, what);
 		if (d->kind == HV_PROBE) {
 			if (d->expect == NULL)
-				fail_msg("probe %s has no expect table", d->name);
+				fail_msg("probe %s has no expect table",
+				    d->name);
 			snprintf(what, sizeof what, "%s expect", d->name);
 			check_table(d->expect, what);
 			/* A probe injects nothing, so it reverts nothing. */
@@ -247,11 +251,13 @@ test_every_driver_has_timeout(void **state)
 	for (i = 0; hv_drivers[i] != NULL; i++) {
 		p = hv_param_find(hv_drivers[i]->params, "timeout");
 		if (p == NULL)
-			fail_msg("%s has no timeout parameter", hv_drivers[i]->name);
+			fail_msg("%s has no timeout parameter",
+			    hv_drivers[i]->name);
 		assert_int_equal(p->type, HV_T_DURATION);
 		assert_false(p->required);
 		if (p->def == NULL)
-			fail_msg("%s: timeout has no default", hv_drivers[i]->name);
+			fail_msg("%s: timeout has no default",
+			    hv_drivers[i]->name);
 		ms = 0;
 		if (hv_parse_duration(p->def, &ms) == -1 || ms <= 0)
 			fail_msg("%s: timeout default \"%s\" is not a duration",
@@ -280,9 +286,16 @@ test_is_fault(void **state)
 {
 	struct hv_node	*plain, *rev, *http;
 	struct hv_call	 c;
+	struct hv_host	 host;
+	char		*tags[] = { "web" };
 	size_t		 i;
 
 	(void)state;
+	memset(&host, 0, sizeof host);
+	host.name = "web-1";
+	host.address = "10.0.0.1";
+	host.tags = tags;
+	host.ntags = 1;
 	plain = yaml("{command: [true]}");
 	rev = yaml("{command: [true], revert: [false]}");
 	http = yaml("{url: 'http://x/', revert_url: 'http://x/undo'}");
@@ -291,6 +304,7 @@ test_is_fault(void **state)
 
 		hv_call_init(&c, d, NULL);
 		c.with = plain;
+		c.host = d->target == HV_TARGET_REQUIRED ? &host : NULL;
 		if (d->kind == HV_PROBE || d->revert == NULL)
 			assert_false(hv_call_is_fault(&c));
 		/* Callable on any with:, even one it would reject. */
@@ -352,7 +366,8 @@ check_params(const char *text, int want_count, const char *want)
 	hv_diag_init(&d);
 	n = hv_params_check(spec, map, where, "fake", &d);
 	if (strcmp(d.text.s, want) != 0)
-		fail_msg("for %s got:\n%s\nexpected:\n%s", text, d.text.s, want);
+		fail_msg("for %s got:\n%s\nexpected:\n%s", text, d.text.s,
+		    want);
 	assert_int_equal(n, want_count);
 	assert_int_equal(d.count, want_count);
 	hv_diag_release(&d);

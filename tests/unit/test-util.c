@@ -42,8 +42,8 @@ check_duration_bad(const char *s)
 	int64_t	ms = -12345;
 
 	if (hv_parse_duration(s, &ms) != -1)
-		fail_msg("\"%s\" was accepted as %lld ms", s != NULL ? s : "(null)",
-		    (long long)ms);
+		fail_msg("\"%s\" was accepted as %lld ms",
+		    s != NULL ? s : "(null)", (long long)ms);
 	/* A refused value leaves *out untouched. */
 	assert_int_equal(ms, -12345);
 }
@@ -123,6 +123,9 @@ test_duration_overflow(void **state)
 	check_duration_bad("99999999999999999999s");
 	/* Few enough digits, but the product does not fit in 64 bits. */
 	check_duration_bad("999999999999d");
+	/* 213503982335 days wrap around 2^64 ms to about 9.5 hours. */
+	check_duration_bad("213503982335d");
+	check_duration_bad("1m213503982335d");
 	check_duration_bad("9999999999999m");
 	/* Each part fits, their sum does not. */
 	check_duration_bad("99999999999d99999999999d99999999999d");
@@ -343,6 +346,35 @@ test_parse_bool(void **state)
 	assert_int_equal(hv_parse_bool(NULL, &b), -1);
 }
 
+/* A scratch folder for one test, removed even when the test fails. */
+static int
+setup_dir(void **state)
+{
+	char	*dir = hv_xstrdup("/tmp/havoc-util-XXXXXX");
+
+	if (mkdtemp(dir) == NULL) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char	*dir = *state, path[64];
+
+	/* The tests leave at most these behind. */
+	snprintf(path, sizeof path, "%s/pwned", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/f", dir);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+	return 0;
+}
+
 /* Shell quoting, checked by a real shell. */
 
 /*
@@ -443,19 +475,16 @@ test_shell_quote_hostile(void **state)
 		"pwned)'y", "'; touch pwned; '", "\x7f", "\xff\xfe",
 		"caf\xc3\xa9", "%s%s%n", "ok-plain_word.1:2,3@4+5=6/7",
 	};
-	char		 dir[] = "/tmp/havoc-quote-XXXXXX";
+	const char	*dir = *state;
 	char		 path[64];
 	struct stat	 st;
 	size_t		 i;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	for (i = 0; i < HV_ARRAY_LEN(words); i++)
 		check_roundtrip(words[i], dir);
 	/* Nothing ran: no file appeared where the commands would put it. */
 	snprintf(path, sizeof path, "%s/pwned", dir);
 	assert_int_equal(stat(path, &st), -1);
-	assert_int_equal(rmdir(dir), 0);
 }
 
 static void
@@ -525,7 +554,8 @@ check_sha(const void *data, size_t len, const char *want)
 	hv_sha256_hex(data, len, hex);
 	assert_int_equal(strlen(hex), 64);
 	if (strcmp(hex, want) != 0)
-		fail_msg("sha256 of %zu bytes: %s, expected %s", len, hex, want);
+		fail_msg("sha256 of %zu bytes: %s, expected %s", len, hex,
+		    want);
 }
 
 static void
@@ -562,15 +592,24 @@ test_sha256_boundaries(void **state)
 		size_t		 len;
 		const char	*hex;
 	} v[] = {
-		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
-		{ 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a" },
-		{ 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34" },
-		{ 64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb" },
-		{ 65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0" },
-		{ 119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb" },
-		{ 120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c" },
-		{ 127, "c57e9278af78fa3cab38667bef4ce29d783787a2f731d4e12200270f0c32320a" },
-		{ 128, "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e" },
+		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9a"
+		    "e9b0a925a5258e241c9f1e910f734318" },
+		{ 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f"
+		    "590ce20f1bde7090ef7970686ec6738a" },
+		{ 63, "7d3e74a05d7db15bce4ad9ec0658ea98"
+		    "e3f06eeecf16b4c6fff2da457ddc2f34" },
+		{ 64, "ffe054fe7ae0cb6dc65c3af9b61d5209"
+		    "f439851db43d0ba5997337df154668eb" },
+		{ 65, "635361c48bb9eab14198e76ea8ab7f1a"
+		    "41685d6ad62aa9146d301d4f17eb0ae0" },
+		{ 119, "31eba51c313a5c08226adf18d4a359cf"
+		    "dfd8d2e816b13f4af952f7ea6584dcfb" },
+		{ 120, "2f3d335432c70b580af0e8e1b3674a7c"
+		    "020d683aa5f73aaaedfdc55af904c21c" },
+		{ 127, "c57e9278af78fa3cab38667bef4ce29d"
+		    "783787a2f731d4e12200270f0c32320a" },
+		{ 128, "6836cf13bac400e9105071cd6af47084"
+		    "dfacad4e5e302c94bfed24e013afb73e" },
 	};
 	char	a[128];
 	size_t	i;
@@ -743,13 +782,11 @@ test_xasprintf_and_strndup(void **state)
 static void
 test_read_file(void **state)
 {
-	char		 dir[] = "/tmp/havoc-util-XXXXXX";
+	const char	*dir = *state;
 	char		 path[64];
 	struct hv_buf	 out = HV_BUF_INIT, err = HV_BUF_INIT;
 	FILE		*f;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/f", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -763,7 +800,6 @@ test_read_file(void **state)
 	assert_int_equal(hv_read_file(path, &out, &err), -1);
 	assert_non_null(strstr(err.s, path));
 	assert_non_null(strstr(err.s, "No such file"));
-	assert_int_equal(rmdir(dir), 0);
 	hv_buf_release(&out);
 	hv_buf_release(&err);
 }
@@ -783,7 +819,8 @@ main(void)
 		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_shell_quote_every_byte),
-		cmocka_unit_test(test_shell_quote_hostile),
+		cmocka_unit_test_setup_teardown(test_shell_quote_hostile,
+		    setup_dir, teardown_dir),
 		cmocka_unit_test(test_shell_quote_spelling),
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_sha256_fips),
@@ -793,7 +830,8 @@ main(void)
 		cmocka_unit_test(test_buf_grow_reserves),
 		cmocka_unit_test(test_error_chaining),
 		cmocka_unit_test(test_xasprintf_and_strndup),
-		cmocka_unit_test(test_read_file),
+		cmocka_unit_test_setup_teardown(test_read_file, setup_dir,
+		    teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,71 @@
+/*
+ * host-power.c - host.reboot and host.shutdown. The command returns at
+ * once and the host goes down a moment later, so that the SSH session
+ * ends cleanly. Neither can be reverted over SSH: a host that is down
+ * does not answer (bring it back through its cloud, aws.ec2.*).
+ */
+#include <string.h>
+
+#include "hostcmd.h"
+#include "remote.h"
+
+static const struct hv_param params[] = {
+	{ "delay", HV_T_DURATION, 0, "1s", NULL,
+	    "how long after the command the host goes down" },
+	{ "command", HV_T_SHELL, 0, NULL, NULL,
+	    "what to run instead of reboot / poweroff" },
+	{ "timeout", HV_T_DURATION, 0, "15s", NULL, "for the command" },
+	{ NULL }
+};
+
+static int
+command(const struct hv_call *call, int revert, struct hv_buf *b,
+    struct hv_buf *err)
+{
+	const char	*own = hv_arg_str(call, "command");
+	int64_t		 ms = hv_arg_ms(call, "delay");
+	struct hv_buf	 script = HV_BUF_INIT;
+	int		 reboot = strcmp(call->driver->name, "host.reboot") == 0;
+
+	(void)revert;
+	(void)err;
+	hv_buf_printf(&script, "sleep %lld.%03lld; ", (long long)(ms / 1000),
+	    (long long)(ms % 1000));
+	if (own != NULL)
+		hv_buf_puts(&script, own);
+	else if (reboot)
+		hv_buf_puts(&script, "reboot || shutdown -r now");
+	else
+		hv_buf_puts(&script, "poweroff || shutdown -h now");
+	hv_buf_puts(b, "setsid sh -c ");
+	hv_shell_quote(b, script.s);
+	hv_buf_puts(b, " </dev/null >/dev/null 2>&1 &");
+	hv_buf_release(&script);
+	return 0;
+}
+
+const struct hv_driver hv_action_host_reboot = {
+	.name = "host.reboot",
+	.kind = HV_ACTION,
+	.target = HV_TARGET_REQUIRED,
+	.ssh = 1,
+	.summary = "reboot the host",
+	.params = params,
+	.command = command,
+	.start = hv_remote_start,
+	.describe = hv_remote_describe,
+	.cancel = hv_remote_cancel,
+};
+
+const struct hv_driver hv_action_host_shutdown = {
+	.name = "host.shutdown",
+	.kind = HV_ACTION,
+	.target = HV_TARGET_REQUIRED,
+	.ssh = 1,
+	.summary = "power the host off",
+	.params = params,
+	.command = command,
+	.start = hv_remote_start,
+	.describe = hv_remote_describe,
+	.cancel = hv_remote_cancel,
+};

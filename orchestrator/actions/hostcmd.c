@@ -1,0 +1,147 @@
+/*
+ * hostcmd.c - building blocks of host commands for SSH actions.
+ */
+#include <string.h>
+
+#include "hostcmd.h"
+#include "node.h"
+#include "remote.h"
+
+void
+hv_hc_need(struct hv_buf *b, const char *tool)
+{
+	hv_buf_puts(b, "command -v ");
+	hv_shell_quote(b, tool);
+	hv_buf_puts(b, " >/dev/null 2>&1 || { echo ");
+	hv_shell_quote(b, tool);
+	hv_buf_puts(b, "' is not installed on this host' >&2; exit 127; }; ");
+}
+
+void
+hv_hc_tc_revert(struct hv_buf *b, const char *iface)
+{
+	hv_buf_puts(b, "if tc qdisc show dev ");
+	hv_shell_quote(b, iface);
+	hv_buf_puts(b, " | grep -q '^qdisc [a-z_]* " HV_TC_HANDLE " root'; "
+	    "then tc qdisc del dev ");
+	hv_shell_quote(b, iface);
+	hv_buf_puts(b, " root handle " HV_TC_HANDLE "; fi");
+}
+
+static void
+rule(struct hv_buf *b, const struct hv_call *call, const char *op,
+    const char *chain, const char *spec, int ipv6)
+{
+	hv_buf_printf(b, "%s -w %s %s %s -m comment --comment ",
+	    ipv6 ? "ip6tables" : "iptables", op, chain, spec);
+	hv_shell_quote(b, call->tag != NULL ? call->tag : "havoc");
+}
+
+void
+hv_hc_rule_add(struct hv_buf *b, const struct hv_call *call,
+    const char *chain, const char *spec, int ipv6)
+{
+	rule(b, call, "-I", chain, spec, ipv6);
+	hv_buf_puts(b, "; ");
+}
+
+void
+hv_hc_rule_del(struct hv_buf *b, const struct hv_call *call,
+    const char *chain, const char *spec, int ipv6)
+{
+	/* A rule added twice is removed twice; 16 is plenty, and bounded. */
+	hv_buf_puts(b, "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do ");
+	rule(b, call, "-D", chain, spec, ipv6);
+	hv_buf_puts(b, " 2>/dev/null || break; done; ");
+}
+
+void
+hv_hc_state_path(struct hv_buf *b, const struct hv_call *call,
+    const char *what)
+{
+	hv_buf_printf(b, "%s/%s.%s", HV_REMOTE_DIR, call->tag != NULL ?
+	    call->tag : "havoc", what);
+}
+
+void
+hv_hc_detach(struct hv_buf *b, const char *pidfile, const char *script)
+{
+	struct hv_buf	inner = HV_BUF_INIT;
+
+	/*
+	 * The child writes its own pid: after setsid it leads its process
+	 * group, so kill -TERM -PID ends it and whatever it started, whether
+	 * or not setsid had to fork.
+	 */
+	hv_buf_puts(&inner, "echo $$ >");
+	hv_shell_quote(&inner, pidfile);
+	hv_buf_printf(&inner, "\n%s", script);
+	hv_buf_puts(b, "mkdir -p -m 700 " HV_REMOTE_DIR " || exit 1\nrm -f ");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, "\nsetsid sh -c ");
+	hv_shell_quote(b, inner.s);
+	hv_buf_puts(b, " </dev/null >/dev/null 2>&1 &\n"
+	    "i=0; while [ ! -s ");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, " ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done\n"
+	    "[ -s ");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, " ] || { echo 'cannot start in the background' >&2; "
+	    "exit 1; }\n");
+	hv_buf_release(&inner);
+}
+
+void
+hv_hc_bg_start(struct hv_buf *b, const struct hv_call *call,
+    const char *what, const char *command)
+{
+	struct hv_buf	pid = HV_BUF_INIT, script = HV_BUF_INIT;
+
+	hv_hc_state_path(&pid, call, what);
+	hv_buf_printf(&script, "exec %s", command);
+	hv_hc_detach(b, pid.s, script.s);
+	/* Whatever it was has to be still running a moment later. */
+	hv_buf_puts(b, "sleep 0.3; kill -0 $(cat ");
+	hv_shell_quote(b, pid.s);
+	hv_buf_puts(b, ") 2>/dev/null || { echo 'it exited at once' >&2; "
+	    "rm -f ");
+	hv_shell_quote(b, pid.s);
+	hv_buf_puts(b, "; exit 1; }");
+	hv_buf_release(&pid);
+	hv_buf_release(&script);
+}
+
+void
+hv_hc_bg_stop(struct hv_buf *b, const struct hv_call *call, const char *what)
+{
+	struct hv_buf	pid = HV_BUF_INIT;
+
+	hv_hc_state_path(&pid, call, what);
+	hv_buf_puts(b, "if [ -f ");
+	hv_shell_quote(b, pid.s);
+	hv_buf_puts(b, " ]; then kill -TERM -$(cat ");
+	hv_shell_quote(b, pid.s);
+	hv_buf_puts(b, ") 2>/dev/null; rm -f ");
+	hv_shell_quote(b, pid.s);
+	hv_buf_puts(b, "; fi");
+	hv_buf_release(&pid);
+}
+
+void
+hv_hc_join(struct hv_buf *b, const struct hv_node *list, const char *sep,
+    int shown)
+{
+	size_t	i;
+
+	for (i = 0; list != NULL && i < list->n; i++) {
+		if (i > 0)
+			hv_buf_puts(b, sep);
+		hv_buf_puts(b, hv_node_text(list->items[i], shown));
+	}
+}
+
+int
+hv_hc_only(const char *s, const char *set)
+{
+	return s != NULL && *s != '\0' && s[strspn(s, set)] == '\0';
+}

@@ -1,0 +1,60 @@
+/*
+ * hostcmd.h - pieces of the shell commands that SSH actions run on
+ * hosts. Every value from an experiment goes through hv_shell_quote();
+ * what havoc adds to a host is marked with the step's tag, so that a
+ * revert removes exactly what havoc added and nothing of the host's own.
+ */
+#ifndef HV_HOSTCMD_H
+#define HV_HOSTCMD_H
+
+#include "driver.h"
+
+/* tc handle of every qdisc havoc adds: "HV" in hex. */
+#define HV_TC_HANDLE	"4856:"
+
+/* Fails the command early, with a clear message, when tool is missing. */
+void	 hv_hc_need(struct hv_buf *, const char *tool);
+
+/* Removes havoc's root qdisc from iface, if it is there (idempotent). */
+void	 hv_hc_tc_revert(struct hv_buf *, const char *iface);
+
+/*
+ * iptables rules: spec is what follows the chain ("-s 10.0.0.1 -j DROP"),
+ * to which the tag comment is added. add inserts it at the top; del
+ * removes every copy of it (bounded), and is idempotent.
+ */
+void	 hv_hc_rule_add(struct hv_buf *, const struct hv_call *,
+	    const char *chain, const char *spec, int ipv6);
+void	 hv_hc_rule_del(struct hv_buf *, const struct hv_call *,
+	    const char *chain, const char *spec, int ipv6);
+
+/*
+ * Starts a shell script detached from the SSH session (its own session
+ * and process group) that first writes its pid to pidfile; waits (5 s at
+ * most) for that file. The command fails when it did not appear.
+ */
+void	 hv_hc_detach(struct hv_buf *, const char *pidfile,
+	    const char *script);
+
+/*
+ * A background process that outlives the SSH session, with a pid file
+ * named after the call's tag and what (stress, listener, ...). The
+ * command is a shell command; stop kills its whole process group.
+ */
+void	 hv_hc_bg_start(struct hv_buf *, const struct hv_call *,
+	    const char *what, const char *command);
+void	 hv_hc_bg_stop(struct hv_buf *, const struct hv_call *,
+	    const char *what);
+
+/* A file of havoc's on the host, named after the tag: DIR/TAG.what */
+void	 hv_hc_state_path(struct hv_buf *, const struct hv_call *,
+	    const char *what);
+
+/* The list parameter name as "a,b,c" (values checked by the caller). */
+void	 hv_hc_join(struct hv_buf *, const struct hv_node *, const char *sep,
+	    int shown);
+
+/* Whether s holds only the characters in set (and is not empty). */
+int	 hv_hc_only(const char *s, const char *set);
+
+#endif

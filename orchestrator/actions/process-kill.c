@@ -1,0 +1,73 @@
+/*
+ * process-kill.c - process.kill: signal processes on targets by name or
+ * command line. SIGSTOP is a fault (its revert is SIGCONT); other signals
+ * cannot be undone, so bring the service back with a rollback.
+ */
+#include <string.h>
+
+#include "hostcmd.h"
+#include "remote.h"
+
+#define SIGNALS	"KILL|TERM|INT|HUP|QUIT|STOP|CONT|USR1|USR2"
+
+static const struct hv_param params[] = {
+	{ "name", HV_T_STR, 0, NULL, NULL,
+	    "the exact process name (pkill -x)" },
+	{ "pattern", HV_T_STR, 0, NULL, NULL,
+	    "an extended regex on the full command line (pkill -f)" },
+	{ "signal", HV_T_STR, 0, "KILL", SIGNALS, "the signal to send" },
+	{ "oldest", HV_T_BOOL, 0, "false", NULL,
+	    "only the oldest matching process" },
+	{ "timeout", HV_T_DURATION, 0, "15s", NULL, "for the command" },
+	{ NULL }
+};
+
+static int
+check(const struct hv_call *call, struct hv_buf *err)
+{
+	if (hv_arg_has(call, "name") == hv_arg_has(call, "pattern"))
+		return hv_error(err, "give exactly one of name and pattern");
+	return 0;
+}
+
+static int
+command(const struct hv_call *call, int revert, struct hv_buf *b,
+    struct hv_buf *err)
+{
+	const char	*sig = revert ? "CONT" : hv_arg_str(call, "signal");
+	const char	*name = hv_arg_str(call, "name");
+
+	if (check(call, err) == -1)
+		return -1;
+	hv_hc_need(b, "pkill");
+	hv_buf_printf(b, "pkill -%s%s %s ", sig, hv_arg_bool(call, "oldest") ?
+	    " -o" : "", name != NULL ? "-x" : "-f");
+	hv_shell_quote(b, name != NULL ? name : hv_arg_str(call, "pattern"));
+	/* pkill says nothing when nothing matched: say it. */
+	hv_buf_puts(b, "; rc=$?; [ $rc != 1 ] || echo 'no process matched' "
+	    ">&2; [ $rc = 0 ]");
+	return 0;
+}
+
+static int
+is_fault(const struct hv_call *call)
+{
+	return strcmp(hv_arg_str(call, "signal"), "STOP") == 0;
+}
+
+const struct hv_driver hv_action_process_kill = {
+	.name = "process.kill",
+	.kind = HV_ACTION,
+	.target = HV_TARGET_REQUIRED,
+	.ssh = 1,
+	.summary = "signal processes by name or command line (STOP is "
+	    "reverted with CONT)",
+	.params = params,
+	.check = check,
+	.command = command,
+	.is_fault = is_fault,
+	.start = hv_remote_start,
+	.revert = hv_remote_revert,
+	.describe = hv_remote_describe,
+	.cancel = hv_remote_cancel,
+};
