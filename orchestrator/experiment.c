@@ -1009,6 +1009,46 @@ load_watch(struct ck *c, const struct hv_node *w)
 	}
 }
 
+/*
+ * An alert's silence: the silence action's parameters, taken from the
+ * alert probe's (url, alertname, labels, credentials) and the silence:
+ * map (duration, comment).
+ */
+static void
+load_silence(struct ck *c, struct hv_step *s, const struct hv_node *map)
+{
+	const struct hv_driver	*d = hv_driver_find("alertmanager.silence");
+	size_t			 i;
+
+	if (hv_node_is_null(map) || !want_map(c, map, "silence"))
+		return;
+	if (s->driver == NULL)
+		return;
+	if (d == NULL || strcmp(s->driver->name, "alertmanager") != 0) {
+		hv_diag_node(c->d, map, "silence: works with the alertmanager "
+		    "probe only");
+		return;
+	}
+	s->silence = hv_node_new(HV_NODE_MAP, map->file, map->line, map->col);
+	for (i = 0; s->with != NULL && i < s->with->n; i++) {
+		if (hv_param_find(d->params, s->with->keys[i]->str) != NULL &&
+		    strcmp(s->with->keys[i]->str, "timeout") != 0)
+			hv_node_append(s->silence,
+			    hv_node_dup(s->with->keys[i]),
+			    hv_node_dup(s->with->items[i]));
+	}
+	for (i = 0; i < map->n; i++) {
+		if (hv_node_get(s->silence, map->keys[i]->str) != NULL) {
+			hv_diag_node(c->d, map->keys[i], "silence: %s comes "
+			    "from the probe's with:", map->keys[i]->str);
+			continue;
+		}
+		hv_node_append(s->silence, hv_node_dup(map->keys[i]),
+		    hv_node_dup(map->items[i]));
+	}
+	hv_params_check(d->params, s->silence, map, "silence", c->d);
+}
+
 static void
 load_alerts(struct ck *c, const struct hv_node *list)
 {
@@ -1047,11 +1087,7 @@ load_alerts(struct ck *c, const struct hv_node *list)
 		s->poll_ms = 1000;
 		if ((ms = get_ms(c, n, "every", "alert")) > 0)
 			s->poll_ms = ms;
-		s->silence = hv_node_get(n, "silence");
-		if (hv_node_is_null(s->silence))
-			s->silence = NULL;
-		else
-			want_map(c, s->silence, "silence");
+		load_silence(c, s, hv_node_get(n, "silence"));
 	}
 }
 
@@ -1061,6 +1097,7 @@ load_safety(struct ck *c, const struct hv_node *s)
 	struct hv_experiment	*x = c->x;
 	const struct hv_node	*a, *probe;
 	int64_t			 ms;
+	size_t			 i;
 
 	x->abort_probe = -1;
 	if (!want_map(c, s, "safety"))
@@ -1084,11 +1121,16 @@ load_safety(struct ck *c, const struct hv_node *s)
 		if ((ms = get_ms(c, a, "failing_for", "abort_when")) >= 0)
 			x->abort_failing_ms = ms;
 	}
-	x->preflight = hv_node_get(s, "preflight");
-	if (hv_node_is_null(x->preflight))
-		x->preflight = NULL;
-	else
-		want_map(c, x->preflight, "safety.preflight");
+	/* Pre-flight probes: no chaos during an incident, for one. */
+	x->preflight = load_steps(c, hv_node_get(s, "preflight"),
+	    "safety.preflight", &x->npreflight);
+	for (i = 0; i < x->npreflight; i++) {
+		if (x->preflight[i].kind != HV_STEP_PROBE &&
+		    x->preflight[i].where != NULL &&
+		    x->preflight[i].where->kind == HV_NODE_MAP)
+			hv_diag_node(c->d, x->preflight[i].where,
+			    "safety.preflight holds probes");
+	}
 }
 
 /* Steps that run on a target group need hosts to exist at all. */
@@ -1241,8 +1283,10 @@ free_steps(struct hv_step *s, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(s[i].name);
+		hv_node_free(s[i].silence);
+	}
 	free(s);
 }
 
@@ -1276,6 +1320,7 @@ hv_experiment_free(struct hv_experiment *x)
 	free_steps(x->method, x->nmethod);
 	free_steps(x->rollbacks, x->nrollbacks);
 	free_steps(x->alerts, x->nalerts);
+	free_steps(x->preflight, x->npreflight);
 	free(x->watch);
 	free_strlist(x->tags, x->ntags);
 	ssh_opts_release(&x->ssh);

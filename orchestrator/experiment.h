@@ -66,7 +66,12 @@ struct hv_step {
 	int		 background;	/* do not wait for duration */
 	int64_t		 within_ms;	/* alerts only */
 	int64_t		 poll_ms;	/* alerts only: how often to look */
-	const struct hv_node *silence;	/* alerts only: a silence to set */
+	/*
+	 * Alerts only: the parameters of the alertmanager.silence action
+	 * that keeps on-call from being paged while the alert is verified
+	 * (the probe's own parameters and the silence: map), or NULL.
+	 */
+	struct hv_node	*silence;	/* owned */
 	const struct hv_node *where;
 };
 
@@ -118,7 +123,8 @@ struct hv_experiment {
 	int		 abort_probe;		/* index into steady, or -1 */
 	int64_t		 abort_failing_ms;
 	int64_t		 dead_man_ms;		/* 0: default */
-	const struct hv_node *preflight;	/* a map or NULL */
+	struct hv_step	*preflight;	/* probes that must pass first */
+	size_t		 npreflight;
 };
 
 /* --var NAME=VALUE overrides, in order. */

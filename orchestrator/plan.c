@@ -194,6 +194,8 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 		rc = -1;
 	if (check_steps(x, p, x->alerts, x->nalerts, err) == -1)
 		rc = -1;
+	if (check_steps(x, p, x->preflight, x->npreflight, err) == -1)
+		rc = -1;
 	if (x->max_targets > 0 && p->ntouched > (size_t)x->max_targets) {
 		for (i = 0; i < p->ntouched; i++)
 			hv_buf_printf(&names, "%s%s", i > 0 ? ", " : "",
@@ -417,6 +419,7 @@ hv_plan_print(const struct hv_experiment *x, const struct hv_plan *p,
 	if (x->max_targets > 0)
 		fprintf(f, " (max_targets %d)", x->max_targets);
 	fprintf(f, "\n");
+	print_steps(x, p, "pre-flight", x->preflight, x->npreflight, f);
 	print_steps(x, p, "steady state", x->steady, x->nsteady, f);
 	print_steps(x, p, "method", x->method, x->nmethod, f);
 	if (x->nwatch > 0) {

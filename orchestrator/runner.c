@@ -1225,6 +1225,23 @@ alerts_free(struct runner *r)
 	free(r->alerts);
 }
 
+/* Pre-flight probes: any failure stops the run before it starts. */
+static void
+preflight(struct runner *r)
+{
+	size_t	i;
+
+	if (r->x->npreflight == 0)
+		return;
+	say(r, "pre-flight");
+	for (i = 0; i < r->x->npreflight && !r->stopping; i++) {
+		if (run_step(r, &r->x->preflight[i], HV_PHASE_PREFLIGHT,
+		    NULL) > 0)
+			stop(r, "pre-flight: %s did not pass",
+			    r->x->preflight[i].name);
+	}
+}
+
 /* Adds the hosts of the targeted steps in s to a set. */
 static void
 add_hosts(struct runner *r, const struct hv_step *s, size_t n,
@@ -1264,6 +1281,7 @@ connect_targets(struct runner *r)
 	add_hosts(r, r->x->method, r->x->nmethod, set, &n);
 	add_hosts(r, r->x->rollbacks, r->x->nrollbacks, set, &n);
 	add_hosts(r, r->x->alerts, r->x->nalerts, set, &n);
+	add_hosts(r, r->x->preflight, r->x->npreflight, set, &n);
 	if (n > 0) {
 		say(r, "connecting to %zu host%s", n, n == 1 ? "" : "s");
 		failed = hv_remote_check_hosts(&r->ctx, set, n, &err);
@@ -1345,6 +1363,38 @@ same_step(const struct hv_fault_row *a, const struct hv_fault_row *b)
 	json_decref(ja);
 	json_decref(jb);
 	return same;
+}
+
+/*
+ * Silences for the alerts that ask for one, set before the first fault so
+ * that on-call is not paged while havoc checks that the alert fires.
+ * Each is a fault: journaled, and expired with the other reverts.
+ */
+static void
+silence_alerts(struct runner *r)
+{
+	struct hv_step	 s;
+	size_t		 i;
+
+	for (i = 0; i < r->x->nalerts && !r->stopping; i++) {
+		if (r->x->alerts[i].silence == NULL)
+			continue;
+		memset(&s, 0, sizeof s);
+		s.name = hv_xasprintf("silence %s", r->x->alerts[i].name);
+		s.kind = HV_STEP_ACTION;
+		s.driver = hv_driver_find("alertmanager.silence");
+		s.with = r->x->alerts[i].silence;
+		s.group = -1;
+		say(r, "%s", s.name);
+		if (s.driver == NULL || run_step(r, &s, HV_PHASE_METHOD,
+		    NULL) > 0)
+			stop(r, "cannot set the silence for alert \"%s\"",
+			    r->x->alerts[i].name);
+		free(s.name);
+	}
+	/* A silence is not the fault that alerts are timed from. */
+	r->injected_wall = 0;
+	r->injected_mono = 0;
 }
 
 /* Reverts every fault of this run still open, newest step first. */
@@ -1539,13 +1589,17 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	say(&r, "run %lld: %s (seed %llu)", (long long)r.run, x->title,
 	    (unsigned long long)res->seed);
 
-	/* Every target answers, then the steady state holds, or nothing
-	 * is injected. */
-	connect_targets(&r);
+	/* The pre-flight probes pass, every target answers, then the steady
+	 * state holds, or nothing is injected. */
+	preflight(&r);
+	if (!r.stopping)
+		connect_targets(&r);
 	if (!r.stopping && steady_state(&r, HV_PHASE_BEFORE) > 0)
 		stop(&r, "steady state before the method did not hold");
 	check_signal(&r);
 
+	if (!r.stopping)
+		silence_alerts(&r);
 	if (!r.stopping) {
 		watch_start(&r);
 		method(&r);

@@ -93,7 +93,7 @@ static const char *const migrations[] = {
 	"             REFERENCES runs (id) ON DELETE CASCADE,\n"
 	" seq        INTEGER NOT NULL,\n"
 	" phase      TEXT NOT NULL CONSTRAINT step_phase CHECK (phase IN\n"
-	"             ('steady_before', 'method', 'steady_after',\n"
+	"             ('preflight', 'steady_before', 'method', 'steady_after',\n"
 	"             'rollback', 'revert')),\n"
 	" kind       TEXT NOT NULL CONSTRAINT step_kind CHECK (kind IN\n"
 	"             ('action', 'probe', 'pause', 'revert')),\n"

@@ -69,6 +69,7 @@ int	 hv_store_run_end(struct hv_store *, int64_t run, const char *status,
 	    struct hv_buf *err);
 
 /* Phases and kinds of steps. */
+#define HV_PHASE_PREFLIGHT	"preflight"
 #define HV_PHASE_BEFORE		"steady_before"
 #define HV_PHASE_METHOD		"method"
 #define HV_PHASE_AFTER		"steady_after"

@@ -350,6 +350,30 @@ test_steady_before_fails(void **state)
 }
 
 static void
+test_preflight_refuses(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+
+	assert_int_equal(run_yaml(f,
+	    "steady_state:\n"
+	    "  - {name: up, probe: fake.probe, with: {id: 0}}\n"
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n"
+	    "safety:\n"
+	    "  preflight:\n"
+	    "    - {name: calm, probe: fake.probe, with: {id: 1, seq: '0'}}\n",
+	    &j, NULL), HV_EXIT_ABORTED);
+	/* Nothing ran: not even the steady state. */
+	assert_string_equal(events, "");
+	assert_int_equal(probe_calls[0], 0);
+	assert_int_equal(probe_calls[1], 1);
+	assert_string_equal(run_field(j, "reason"),
+	    "pre-flight: calm did not pass");
+	json_decref(j);
+}
+
+static void
 test_action_fails(void **state)
 {
 	struct fixture	*f = *state;
@@ -737,6 +761,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_happy_path, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_steady_before_fails, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_preflight_refuses, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_action_fails, setup,
 		    teardown),
