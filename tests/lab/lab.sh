@@ -20,14 +20,16 @@
 #                             image it had); new ssh host key, known_hosts
 #                             rewritten. A new name web-N/node-N adds a host.
 #   stop HOST                 graceful power-off (like `poweroff` inside); the
-#                             disk is kept
+#                             disk is kept. (`reboot` inside a host reboots
+#                             it with its disk; `poweroff`/`halt` stop it.)
 #   start HOST                boot a stopped (or crashed) host from its disk
 #   exec HOST CMD...          run CMD inside HOST (net, pid, mount, uts, ipc)
 #   ssh HOST [CMD...]         ssh root@HOST with the lab key and known_hosts
 #   env                       print `export VAR=...` lines for `eval`
 #   images                    list the golden images
 #
-# Environment: HAVOC_LAB_DIR (state directory, default /run/havoc-lab).
+# Environment: HAVOC_LAB_DIR (state directory, default /run/havoc-lab),
+# HAVOC_LAB_DISK_SIZE (each host's disk, a tmpfs; default 1g).
 # Every name the lab creates starts with `hvl` (netns hvl-web-1, veth
 # hvl-web-1, bridge hvl-br0, iptables chain HVL-FWD). See tests/lab/README.md.
 set -euo pipefail
@@ -46,6 +48,7 @@ readonly FW_CHAIN="HVL-FWD"
 readonly MARK="HVL_MEMBER"          # env marker carried by lab processes
 readonly MAX_JOBS=32                # parallel host preparation
 readonly BOOT_TIMEOUT=60            # seconds for all hosts to answer
+readonly DISK_SIZE="${HAVOC_LAB_DISK_SIZE:-1g}"   # each host's disk (tmpfs)
 readonly PKGS=(openssh-server openssh-client nginx-light iptables iproute2
   prometheus-node-exporter stress-ng python3 procps psmisc util-linux curl)
 # directories each host gets its own writable copy of, as overlayfs:
@@ -84,8 +87,6 @@ with_lock() {
   exit "$rc"
 }
 
-
-
 ###########################################################################
 # deps
 ###########################################################################
@@ -96,33 +97,51 @@ cmd_deps() {
   need_root
   local missing=() p
   for p in "${PKGS[@]}"; do
-    dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$p")
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
+      missing+=("$p")
   done
   if ((${#missing[@]} == 0)); then
     log "deps: all ${#PKGS[@]} packages present"
     return 0
   fi
   log "deps: installing ${missing[*]}"
-  local prc=/usr/sbin/policy-rc.d backup="" before rc=0
+  local before rc=0
   before="$(root_daemon_pids)"
-  if [[ -e $prc ]]; then backup="$(mktemp)"; cp -p "$prc" "$backup"; fi
-  printf '#!/bin/sh\n# havoc lab: no daemons during install\nexit 101\n' >"$prc"
-  chmod 755 "$prc"
+  POLICY_BACKUP=""
+  if [[ -e $POLICY ]]; then POLICY_BACKUP="$(mktemp)"; cp -p "$POLICY" "$POLICY_BACKUP"; fi
+  trap restore_policy EXIT
+  printf '#!/bin/sh\n# havoc lab: no daemons during install\nexit 101\n' >"$POLICY"
+  chmod 755 "$POLICY"
   { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
       --no-install-recommends "${missing[@]}"; } || rc=$?
-  if [[ -n $backup ]]; then cp -p "$backup" "$prc"; rm -f "$backup"; else rm -f "$prc"; fi
+  restore_policy
+  trap - EXIT
   ((rc == 0)) || die "apt-get failed (rc=$rc)"
   stop_new_root_daemons "$before"
+}
+
+# restore_policy: put back the policy-rc.d that was there before deps
+POLICY=/usr/sbin/policy-rc.d
+POLICY_BACKUP=""
+restore_policy() {
+  if [[ -n $POLICY_BACKUP ]]; then
+    cp -p "$POLICY_BACKUP" "$POLICY"; rm -f "$POLICY_BACKUP"; POLICY_BACKUP=""
+  else
+    rm -f "$POLICY"
+  fi
 }
 
 # root_daemon_pids: nginx/sshd/node-exporter daemons of the root namespaces
 # that look started by a package (reparented to init, no custom config)
 root_daemon_pids() {
-  local pid ppid args rootnet rootpid
+  local f pid comm ppid args rootnet rootpid
   rootnet="$(readlink /proc/self/ns/net)"
   rootpid="$(readlink /proc/self/ns/pid)"
-  for pid in $(pgrep -x 'nginx|sshd|prometheus-node' || true); do
+  for f in /proc/[0-9]*/comm; do
+    read -r comm 2>/dev/null <"$f" || continue
+    [[ $comm == nginx || $comm == sshd || $comm == prometheus-node ]] || continue
+    pid="${f#/proc/}"; pid="${pid%/comm}"
     [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "$rootnet" ]] || continue
     [[ $(readlink "/proc/$pid/ns/pid" 2>/dev/null) == "$rootpid" ]] || continue
     ppid="$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')"
@@ -223,20 +242,22 @@ host_pid() {
   printf '%s' "$pid"
 }
 
-# host_state NAME: running | booting | stopped | crashed | destroyed | absent
+# host_state NAME: running | booting | stopped | crashed | lost | destroyed
+# | absent. "lost": its supervisor is gone (killed), so are its processes
+# and its disk; `start` boots it with a fresh disk, `create` re-creates it.
 host_state() {
   local f s
   f="$(hostdir "$1")/state"
   [[ -f $f ]] || { echo absent; return; }
   s="$(<"$f")"
-  if [[ $s == running || $s == booting ]] && ! host_pid "$1" init >/dev/null; then
-    host_pid "$1" supervisor >/dev/null || s=crashed
+  if [[ $s != destroyed ]] && ! host_pid "$1" supervisor >/dev/null; then
+    s=lost
   fi
   printf '%s\n' "$s"
 }
 
 # role_checks ROLE: what hvl-probe checks to call a host of that role "up"
-# (the mon host will add its own line here)
+# (the mon host adds its line, e.g. mon) "ssh,tcp:9100,http:/-/ready"...)
 role_checks() {
   case "$1" in
     web) echo "ssh,http:/healthz,tcp:9100" ;;
@@ -434,6 +455,19 @@ kill_and_wait() {
   return 1
 }
 
+# host_marked_pids NAME: the host's supervisor, unshare and init, found
+# without pid files (marked processes with NAME as an argument)
+host_marked_pids() {
+  local f pid
+  local -A marked=()
+  for pid in $(marked_pids); do marked[$pid]=1; done
+  grep -lzx -- "$1" /proc/[0-9]*/cmdline 2>/dev/null |
+    while IFS= read -r f; do
+      pid="${f#/proc/}"; pid="${pid%/cmdline}"
+      [[ -z ${marked[$pid]:-} ]] || echo "$pid"
+    done
+}
+
 # host_kill NAME: kill every process of one host (supervisor first)
 host_kill() {
   local n="$1" w p pids=()
@@ -441,6 +475,7 @@ host_kill() {
     p="$(host_pid "$n" "$w")" && pids+=("$p")
   done
   if ((${#pids[@]})); then kill -KILL "${pids[0]}" 2>/dev/null || true; fi
+  mapfile -t -O "${#pids[@]}" pids < <(host_marked_pids "$n")
   if [[ -e /run/netns/$PFX-$n ]]; then
     mapfile -t -O "${#pids[@]}" pids < <(netns_members "$PFX-$n")
   fi
@@ -461,8 +496,7 @@ host_teardown() {
   ip link del "$PFX-$n" 2>/dev/null || true
   ip netns del "$PFX-$n" 2>/dev/null || true
   if [[ -d $hd ]]; then
-    rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/disk" "$hd/work" \
-      "$hd"/*.pid "$hd/state.tmp"
+    rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/fs" "$hd"/*.pid "$hd/state.tmp"
     echo destroyed >"$hd/state"
   fi
 }
@@ -479,8 +513,20 @@ define_host() {
   mkdir -p "$hd"
   {
     printf 'NAME=%s\nADDR=%s\nMAC=%s\nIMAGE=%s\n' "$n" "$addr" "$(host_mac "$addr")" "$img"
-    printf 'ROLE=%s\nGATEWAY=%s\nPREFIX=16\n' "$(image_release_get "$LAB/images/$img" ROLE)" "$GATEWAY"
+    printf 'ROLE=%s\nGATEWAY=%s\nPREFIX=16\nDISK=%s\n' \
+      "$(image_release_get "$LAB/images/$img" ROLE)" "$GATEWAY" "$DISK_SIZE"
   } >"$hd/host.env"
+}
+
+# write_instance_data NAME: role-specific instance data in the host's layer
+# (what cloud-init user data would carry): the lb's list of web hosts. The
+# mon host's scrape targets (all hosts' :9100, the site) belong here too.
+write_instance_data() {
+  local hd
+  hd="$(hostdir "$1")"
+  case "$H_ROLE" in
+    lb) write_upstreams >"$hd/layer/etc/nginx/havoc-upstreams.conf" ;;
+  esac
 }
 
 # write_upstreams: nginx upstream servers for the lb (all web hosts)
@@ -503,17 +549,19 @@ write_upstreams() {
 #           and its own /etc/havoc-image.sha256
 #   layer/  instance data (top lower layer): ssh host key, authorized_keys,
 #           hostname, hosts, the lb's upstreams
-#   disk/   empty upper dirs (the host's writes), work/ overlay work dirs
+#   fs/     mount point of the host's disk (see bin/hvl-host): upper dirs
+#           disk/ (the host's writes) and overlay work dirs work/
 #   fstab   the mounts its init makes
 prepare_host() {
   local n="$1" hd img
   host_load "$n"
   hd="$(hostdir "$n")"
   img="$LAB/images/$H_IMAGE"
-  if [[ -e $hd/image || -e $hd/layer || -e $hd/disk || -e $hd/work ]]; then
-    rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/disk" "$hd/work"
+  if [[ -e $hd/image || -e $hd/layer || -e $hd/fs ]]; then
+    rm -rf --one-file-system "$hd/image" "$hd/layer" "$hd/fs"
   fi
-  cp -a "$LAB/skel/." "$hd/"
+  cp -a "$LAB/skel/layer" "$hd/layer"
+  mkdir "$hd/fs"
   if [[ -f $LAB/images/.$H_IMAGE.templated ]]; then
     cp -a "$img" "$hd/image"
     grep -rlZ -e '@HOSTNAME@' -e '@ADDRESS@' "$hd/image" |
@@ -525,7 +573,7 @@ prepare_host() {
   ssh-keygen -q -t ed25519 -N '' -C "root@$n" -f "$hd/layer/etc/ssh/ssh_host_ed25519_key"
   echo "$n" >"$hd/layer/etc/hostname"
   printf '127.0.0.1\tlocalhost\n%s\t%s\n' "$H_ADDR" "$n" >"$hd/layer/etc/hosts"
-  if [[ $H_ROLE == lb ]]; then write_upstreams >"$hd/layer/etc/nginx/havoc-upstreams.conf"; fi
+  write_instance_data "$n"
   write_fstab "$n" >"$hd/fstab"
   : >"$hd/console.log"
 }
@@ -546,7 +594,7 @@ write_fstab() {
     lowers+="/$d"
     for f in "${FRESH_DIRS[@]}"; do [[ $f == "$d" ]] && lowers="${lowers%/"$d"}$LAB/empty"; done
     printf 'hvl-%s /%s overlay lowerdir=%s,upperdir=%s,workdir=%s 0 0\n' "$n" "$d" \
-      "$lowers" "$hd/disk/$d" "$hd/work/${d//\//_}"
+      "$lowers" "$hd/fs/disk/$d" "$hd/fs/work/${d//\//_}"
   done
   if [[ -n $SYSTEMCTL ]]; then
     printf '%s %s none bind 0 0\n' "$LAB/bin/hvl-systemctl" "$SYSTEMCTL"
@@ -556,21 +604,21 @@ write_fstab() {
   printf 'hvl-%s /run tmpfs mode=755,nosuid,nodev,size=64m 0 0\n' "$n"
 }
 
-# make_skel: what every host's directory starts with, made once per `up`:
-# the empty upper/work dirs, with the modes and owners of the real
-# directories (an overlay's root takes its upper's), and the layer's
-# skeleton with the lab key in root's authorized_keys
+# make_skel: what every host starts with, made once per `up`: skel/fs, the
+# empty upper/work dirs of a fresh disk, with the modes and owners of the
+# real directories (an overlay's root takes its upper's); skel/layer, with
+# the lab key in root's authorized_keys
 make_skel() {
   local d ref sk="$LAB/skel"
   rm -rf "$sk"
-  mkdir -p "$sk/disk" "$sk/work" "$sk/layer/etc/ssh" "$sk/layer/etc/nginx" \
+  mkdir -p "$sk/fs/disk" "$sk/fs/work" "$sk/layer/etc/ssh" "$sk/layer/etc/nginx" \
     "$sk/layer/root/.ssh" "$LAB/empty"
   for d in "${OVERLAYS[@]}"; do
-    mkdir -p "$sk/disk/$d" "$sk/work/${d//\//_}"
+    mkdir -p "$sk/fs/disk/$d" "$sk/fs/work/${d//\//_}"
     ref="/$d"
     [[ -d $ref ]] || continue
-    chmod --reference="$ref" "$sk/disk/$d"
-    chown --reference="$ref" "$sk/disk/$d"
+    chmod --reference="$ref" "$sk/fs/disk/$d"
+    chown --reference="$ref" "$sk/fs/disk/$d"
   done
   cp "$LAB/keys/id_ed25519.pub" "$sk/layer/root/.ssh/authorized_keys"
   chmod 700 "$sk/layer/root" "$sk/layer/root/.ssh"
@@ -675,7 +723,9 @@ check_lab_dir() {
   local d
   [[ $LAB =~ ^/[A-Za-z0-9._/-]+$ && $LAB != / ]] ||
     die "HAVOC_LAB_DIR must be an absolute path of [A-Za-z0-9._/-] ($LAB)"
-  for d in "${OVERLAYS[@]}" tmp run/lock; do
+  [[ $DISK_SIZE =~ ^[1-9][0-9]*[kmgKMG]?$ ]] ||
+    die "HAVOC_LAB_DISK_SIZE must look like 512m or 2g ($DISK_SIZE)"
+  for d in "${OVERLAYS[@]}"; do
     [[ $LAB/ == "/$d/"* ]] && die "HAVOC_LAB_DIR must not be inside /$d (hosts overlay it)"
   done
   return 0
@@ -727,6 +777,21 @@ cmd_down() {
 # elapsed T0 [T1]: seconds from EPOCHREALTIME value T0 to T1 (default: now)
 elapsed() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN {printf "%.2fs", b - a}'; }
 
+# lab_layout MODE N: "NAME IMAGE" for each host of a lab. This is where
+# hosts are added: the monitoring host `mon` (10.99.0.5, image mon-v1)
+# joins the web lab as soon as tests/lab/images/mon-v1 exists (then also
+# see role_checks, write_instance_data and cmd_env).
+lab_layout() {
+  local i
+  if [[ $1 == bare ]]; then
+    for ((i = 1; i <= $2; i++)); do echo "node-$i bare-v1"; done
+    return 0
+  fi
+  if [[ -d $LAB_SRC/images/mon-v1 ]]; then echo "mon mon-v1"; fi
+  echo "lb lb-v1"
+  for ((i = 1; i <= $2; i++)); do echo "web-$i web-v1"; done
+}
+
 # cmd_up [--web N] [--bare]: build a fresh lab (always `down` first)
 cmd_up() {
   need_root
@@ -750,15 +815,15 @@ cmd_up() {
   chmod 755 "$LAB"/bin/*
   ssh-keygen -q -t ed25519 -N '' -C "havoc-lab" -f "$LAB/keys/id_ed25519"
   make_skel
-  if [[ -n $bare ]]; then
-    snapshot_image bare-v1
-    for ((i = 1; i <= n; i++)); do names+=("node-$i"); define_host "node-$i" bare-v1; done
-  else
-    snapshot_image lb-v1; snapshot_image web-v1; snapshot_image web-v2
-    for ((i = 1; i <= n; i++)); do names+=("web-$i"); define_host "web-$i" web-v1; done
-    names=(lb "${names[@]}"); define_host lb lb-v1
-    # mon_up: the monitoring host (10.99.0.5) is added here later
-  fi
+  for i in "$LAB_SRC"/images/*/; do
+    i="${i%/}"; i="${i##*/}"
+    [[ $i == base ]] || snapshot_image "$i"
+  done
+  local name img
+  while read -r name img; do
+    names+=("$name")
+    define_host "$name" "$img"
+  done < <(lab_layout "$([[ -n $bare ]] && echo bare || echo web)" "$n")
   net_up
   local t1="$EPOCHREALTIME"
   prepare_hosts "${names[@]}"
@@ -835,38 +900,49 @@ refresh_lb() {
     log "warning: could not refresh the lb's upstreams"
 }
 
-# cmd_stop HOST: graceful power-off (services stopped; disk kept)
+# cmd_stop HOST: graceful power-off (services stopped; the disk is kept)
 cmd_stop() {
   need_root; need_lab
   (($# == 1)) || die "usage: stop HOST"
   need_host "$1"
-  local init sup i
-  init="$(host_pid "$1" init)" || { log "$1 is not running"; return 0; }
-  sup="$(host_pid "$1" supervisor)" || sup=""
+  local init i
+  init="$(host_pid "$1" init)" || { log "$1 is $(host_state "$1")"; return 0; }
   kill -USR2 "$init"
   for ((i = 0; i < 300; i++)); do
     alive "$init" || break
     sleep 0.1
   done
-  alive "$init" && { log "$1 did not power off in 30 s; killing it"; host_kill "$1"; }
-  [[ -n $sup ]] && for ((i = 0; i < 50; i++)); do alive "$sup" || break; sleep 0.1; done
+  if alive "$init"; then
+    log "$1 did not power off in 30 s; killing its init"
+    kill -KILL "$init" 2>/dev/null || true
+  fi
+  for ((i = 0; i < 50; i++)); do
+    [[ $(host_state "$1") == stopped || $(host_state "$1") == crashed ]] && break
+    sleep 0.1
+  done
   log "$1 is $(host_state "$1")"
 }
 
-# cmd_start HOST: boot a stopped or crashed host from its disk
+# cmd_start HOST: boot a stopped or crashed host from its disk (a lost
+# host, whose supervisor was killed, boots with a fresh disk)
 cmd_start() {
   need_root; need_lab
   (($# == 1)) || die "usage: start HOST"
   need_host "$1"
-  local st
+  local st sup
   st="$(host_state "$1")"
   case "$st" in
     running | booting) log "$1 is already $st"; return 0 ;;
     destroyed | absent) die "$1 is $st: use create" ;;
+    stopped | crashed)
+      sup="$(host_pid "$1" supervisor)" || die "$1 has no supervisor"
+      kill -USR1 "$sup" ;;
+    lost)
+      log "warning: $1 was lost (supervisor killed): booting it with a fresh disk"
+      host_kill "$1"
+      [[ -e /run/netns/$PFX-$1 ]] || net_attach "$1"
+      launch_host "$1" ;;
   esac
-  host_kill "$1"
-  [[ -e /run/netns/$PFX-$1 ]] || net_attach "$1"
-  launch_host "$1"
   wait_ready "$1" || die "start $1 failed"
   log "started $1"
 }

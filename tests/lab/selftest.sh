@@ -179,6 +179,11 @@ suite() {
   check_not "real root is read-only in a host" lab exec web-1 touch /usr/bin/hvl-should-not-exist
   check_not "lab dir is invisible in a host" lab exec web-1 test -e "$HAVOC_LAB_DIR/keys"
   check_not "controller's /root is invisible in a host" lab exec web-1 test -e /root/.bashrc -o -e /root/.pyenv
+  check_eq "web-1: its disk is 1 GiB" 1048576 lab exec web-1 sh -c 'df -k --output=size /var/tmp | tail -n1 | tr -d " "'
+  check_not "fill web-1's disk (write 1100 MiB)" lab exec web-1 sh -c 'head -c 1100M /dev/zero > /var/tmp/fill'
+  check_not "web-1's disk is full" lab exec web-1 sh -c 'head -c 1M /dev/zero > /root/more'
+  check "web-2 can still write" lab exec web-2 sh -c 'head -c 1M /dev/zero > /root/more'
+  check "web-1 free again" lab exec web-1 sh -c 'rm -f /var/tmp/fill /root/more && echo x > /root/more'
   check "tamper web-1's page" lab exec web-1 sh -c 'echo defaced > /var/www/html/index.html'
   check_not "drift detected on web-1" lab exec web-1 sha256sum -c --quiet /etc/havoc-image.sha256
   check "no drift on web-2" lab exec web-2 sha256sum -c --quiet /etc/havoc-image.sha256
