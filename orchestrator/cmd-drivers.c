@@ -11,6 +11,20 @@
 #include "driver.h"
 #include "runner.h"
 
+/* Text for a Markdown table cell: pipes escaped, newlines shown. */
+static void
+md_cell(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '|')
+			fputs("\\|", stdout);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*s);
+	}
+}
+
 static void
 print_params(const char *title, const struct hv_param *p, int md)
 {
@@ -23,12 +37,17 @@ print_params(const char *title, const struct hv_param *p, int md)
 		printf("  %s:\n", title);
 	for (; p->name != NULL; p++) {
 		if (md) {
-			printf("| `%s` | %s%s | %s | %s", p->name,
+			printf("| `%s` | %s%s | ", p->name,
 			    hv_type_name(p->type), p->required ?
-			    ", required" : "", p->def != NULL ? p->def : "",
-			    p->help);
-			if (p->choices != NULL)
-				printf(" (one of %s)", p->choices);
+			    ", required" : "");
+			md_cell(p->def);
+			printf(" | ");
+			md_cell(p->help);
+			if (p->choices != NULL) {
+				printf(" (one of ");
+				md_cell(p->choices);
+				printf(")");
+			}
 			printf(" |\n");
 			continue;
 		}
@@ -50,10 +69,14 @@ print_driver(const struct hv_driver *d, int md)
 	const char	*kind = d->kind == HV_ACTION ? "action" : "probe";
 
 	if (md) {
-		printf("\n### `%s` (%s%s)\n\n%s.%s\n", d->name, kind,
-		    d->target == HV_TARGET_REQUIRED ? ", on targets" : "",
-		    d->summary, d->revert != NULL ?
-		    " Injects a fault that havoc reverts." : "");
+		printf("\n### `%s` (%s%s)\n\n%c%s.%s\n", d->name, kind,
+		    d->target == HV_TARGET_REQUIRED ? ", on targets over SSH" :
+		    "", d->summary[0] >= 'a' && d->summary[0] <= 'z' ?
+		    d->summary[0] - 'a' + 'A' : d->summary[0], d->summary + 1,
+		    d->revert == NULL ? "" : d->is_fault == NULL ?
+		    " A fault: havoc journals its revert and undoes it." :
+		    " A fault (with some parameters): havoc journals its "
+		    "revert and undoes it.");
 	} else
 		printf("%s (%s%s%s): %s\n", d->name, kind,
 		    d->target == HV_TARGET_REQUIRED ? ", needs on:" : "",

@@ -8,8 +8,10 @@
 #include "remote.h"
 
 void
-hv_hc_need(struct hv_buf *b, const char *tool)
+hv_hc_need(struct hv_buf *b, const struct hv_call *call, const char *tool)
 {
+	if (call->shown)
+		return;
 	hv_buf_puts(b, "command -v ");
 	hv_shell_quote(b, tool);
 	hv_buf_puts(b, " >/dev/null 2>&1 || { echo ");

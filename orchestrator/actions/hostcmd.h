@@ -12,8 +12,12 @@
 /* tc handle of every qdisc havoc adds: "HV" in hex. */
 #define HV_TC_HANDLE	"4856:"
 
-/* Fails the command early, with a clear message, when tool is missing. */
-void	 hv_hc_need(struct hv_buf *, const char *tool);
+/*
+ * Fails the command early, with a clear message, when tool is missing.
+ * Left out of the shown spelling (plans, the journal): it is noise there.
+ */
+void	 hv_hc_need(struct hv_buf *, const struct hv_call *,
+	    const char *tool);
 
 /* Removes havoc's root qdisc from iface, if it is there (idempotent). */
 void	 hv_hc_tc_revert(struct hv_buf *, const char *iface);

@@ -82,7 +82,7 @@ hv_net_tc_add(struct hv_buf *b, const struct hv_call *call, const char *leaf,
 	size_t			 i;
 
 	hv_shell_quote(&dev, hv_arg_str(call, "interface"));
-	hv_hc_need(b, "tc");
+	hv_hc_need(b, call, "tc");
 	hv_buf_printf(b, "if tc qdisc show dev %s | grep -q ' root' && ! tc "
 	    "qdisc show dev %s | grep -q '^qdisc [a-z_]* 0: root'; then echo "
 	    "'%s has a root qdisc of its own; havoc leaves it alone' >&2; "

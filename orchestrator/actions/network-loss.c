@@ -115,7 +115,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 		return 0;
 	}
 	if (!revert) {
-		hv_hc_need(b, "iptables");
+		hv_hc_need(b, call, "iptables");
 		hv_buf_puts(b, "set -e; ");
 	}
 	rules(b, call, revert);

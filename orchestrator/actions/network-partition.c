@@ -51,7 +51,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 		return 0;
 	}
 	if (!revert) {
-		hv_hc_need(b, "iptables");
+		hv_hc_need(b, call, "iptables");
 		hv_buf_puts(b, "set -e; ");
 	}
 	for (c = 0; c < 2; c++) {

@@ -39,7 +39,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 
 	if (check(call, err) == -1)
 		return -1;
-	hv_hc_need(b, "pkill");
+	hv_hc_need(b, call, "pkill");
 	hv_buf_printf(b, "pkill -%s%s %s ", sig, hv_arg_bool(call, "oldest") ?
 	    " -o" : "", name != NULL ? "-x" : "-f");
 	hv_shell_quote(b, name != NULL ? name : hv_arg_str(call, "pattern"));

@@ -56,7 +56,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 		    name.s, name.s);
 		goto out;
 	}
-	hv_hc_need(b, "useradd");
+	hv_hc_need(b, call, "useradd");
 	hv_buf_printf(b, "if id -u %s >/dev/null 2>&1; then echo 'user '%s' "
 	    "exists already; havoc leaves it alone' >&2; exit 1; fi; "
 	    "useradd -M -s ", name.s, name.s);

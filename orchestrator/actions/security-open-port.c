@@ -52,7 +52,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 		hv_hc_bg_stop(b, call, "listener");
 		return 0;
 	}
-	hv_hc_need(b, "python3");
+	hv_hc_need(b, call, "python3");
 	/* ss shows listeners; a port taken already is refused. */
 	hv_buf_printf(b, "if command -v ss >/dev/null 2>&1 && ss -Hltn "
 	    "'sport = :%lld' | grep -q .; then echo 'port %lld is in use "

@@ -97,7 +97,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	}
 	hv_buf_printf(&cmd, " --timeout %llds --quiet",
 	    (long long)(secs > 0 ? secs : 600));
-	hv_hc_need(b, "stress-ng");
+	hv_hc_need(b, call, "stress-ng");
 	hv_hc_bg_start(b, call, "stress", cmd.s);
 	hv_buf_release(&cmd);
 	return 0;

@@ -51,6 +51,11 @@ for c in run validate plan runs show recover halt drivers; do
 	check "$c --help" test $? = 0
 done
 
+"$HAVOC" drivers --markdown | diff -u "$ROOT/docs/drivers.md" - >drivers.diff
+check "docs/drivers.md is what havoc drivers --markdown says" test $? = 0
+"$HAVOC" drivers process.kill | grep -q '^process.kill (action'
+check "havoc drivers NAME" test $? = 0
+
 out=$("$HAVOC" validate "$ROOT"/experiments/examples/*.yaml 2>&1)
 check "every example validates" test $? = 0
 
