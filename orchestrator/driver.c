@@ -28,10 +28,13 @@ extern const struct hv_driver hv_action_security_tamper_file;
 extern const struct hv_driver hv_action_shell_run;
 extern const struct hv_driver hv_action_local_run;
 extern const struct hv_driver hv_action_http_request;
+extern const struct hv_driver hv_action_alertmanager_silence;
 extern const struct hv_driver hv_probe_http;
 extern const struct hv_driver hv_probe_tcp;
 extern const struct hv_driver hv_probe_ssh;
 extern const struct hv_driver hv_probe_local;
+extern const struct hv_driver hv_probe_prometheus;
+extern const struct hv_driver hv_probe_alertmanager;
 
 /* Every driver havoc has, in the order `havoc drivers` lists them. */
 const struct hv_driver *const hv_drivers[] = {
@@ -55,10 +58,13 @@ const struct hv_driver *const hv_drivers[] = {
 	&hv_action_shell_run,
 	&hv_action_local_run,
 	&hv_action_http_request,
+	&hv_action_alertmanager_silence,
 	&hv_probe_http,
 	&hv_probe_tcp,
 	&hv_probe_ssh,
 	&hv_probe_local,
+	&hv_probe_prometheus,
+	&hv_probe_alertmanager,
 	NULL
 };
 
@@ -557,6 +563,7 @@ hv_call_reset(struct hv_call *c)
 	c->latency_ms = -1;
 	c->value = 0;
 	c->has_value = 0;
+	c->state[0] = '\0';
 	c->started = hv_mono_ms();
 	c->ended = 0;
 	c->finished = 0;

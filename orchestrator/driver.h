@@ -144,6 +144,11 @@ struct hv_call {
 	double		 latency_ms;	/* probes: the measured latency */
 	double		 value;		/* probes: a measured number */
 	int		 has_value;
+	/*
+	 * A probe's own word for what it found, e.g. alertmanager's
+	 * active, silenced, inhibited; empty when it has none.
+	 */
+	char		 state[16];
 	int64_t		 started;	/* monotonic ms */
 	int64_t		 ended;
 	int		 finished;

@@ -665,14 +665,14 @@ has_header(const struct hv_node *hs, const char *name)
 }
 
 struct hv_http *
-hv_http_call_start(struct hv_call *call, const char *method_p,
-    const char *url_p, const char *body_p, hv_http_cb done, void *arg,
-    struct hv_buf *err)
+hv_http_call_request(struct hv_call *call, const char *method,
+    const char *url, const char *body, int64_t timeout_ms, hv_http_cb done,
+    void *arg, struct hv_buf *err)
 {
 	struct hv_http_req	 req;
 	struct hv_http		*h;
 	const struct hv_node	*hs, *v;
-	struct hv_buf		 method = HV_BUF_INIT;
+	struct hv_buf		 m = HV_BUF_INIT;
 	char			**lines;
 	const char		*s;
 	size_t			 i, n = 0;
@@ -689,19 +689,18 @@ hv_http_call_start(struct hv_call *call, const char *method_p,
 			lines[n++] = hv_xasprintf("%s: %s", hs->keys[i]->str,
 			    s);
 	}
-	if (body_p != NULL)
-		req.body = arg_real(call, body_p);
+	req.body = body;
 	/* curl would say form-urlencoded; a JSON body wants its own type. */
 	if (req.body != NULL && (req.body[0] == '{' || req.body[0] == '[') &&
 	    !has_header(hs, "Content-Type"))
 		lines[n++] = hv_xstrdup("Content-Type: application/json");
-
-	if ((s = arg_real(call, method_p)) != NULL)
-		put_upper(&method, s);
-	req.method = method.len != 0 ? method.s : "GET";
-	req.url = arg_real(call, url_p);
+	if (method != NULL)
+		put_upper(&m, method);
+	req.method = m.len != 0 ? m.s : "GET";
+	req.url = url;
 	req.headers = (const char *const *)lines;
-	req.timeout_ms = hv_arg_ms(call, "timeout");
+	req.timeout_ms = timeout_ms > 0 ? timeout_ms : hv_arg_ms(call,
+	    "timeout");
 	req.insecure = hv_arg_bool(call, "insecure");
 	req.ca_file = arg_real(call, "ca_file");
 	req.user = arg_real(call, "user");
@@ -713,7 +712,47 @@ hv_http_call_start(struct hv_call *call, const char *method_p,
 	for (i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
-	hv_buf_release(&method);
+	hv_buf_release(&m);
+	return h;
+}
+
+struct hv_http *
+hv_http_call_start(struct hv_call *call, const char *method_p,
+    const char *url_p, const char *body_p, hv_http_cb done, void *arg,
+    struct hv_buf *err)
+{
+	return hv_http_call_request(call, arg_real(call, method_p),
+	    arg_real(call, url_p), body_p != NULL ? arg_real(call, body_p) :
+	    NULL, 0, done, arg, err);
+}
+
+void
+hv_http_base_url(const struct hv_call *call, int shown, struct hv_buf *out)
+{
+	const char	*u = hv_node_text(hv_arg_node(call, "url"), shown);
+	size_t		 n;
+
+	if (u == NULL)
+		return;
+	n = strlen(u);
+	while (n > 0 && u[n - 1] == '/')
+		n--;
+	hv_buf_add(out, u, n);
+}
+
+struct hv_http *
+hv_http_call_api(struct hv_call *call, const char *method, const char *path,
+    const char *body, int64_t timeout_ms, hv_http_cb done, void *arg,
+    struct hv_buf *err)
+{
+	struct hv_buf	 url = HV_BUF_INIT;
+	struct hv_http	*h;
+
+	hv_http_base_url(call, 0, &url);
+	hv_buf_puts(&url, path);
+	h = hv_http_call_request(call, method, url.s, body, timeout_ms, done,
+	    arg, err);
+	hv_buf_release(&url);
 	return h;
 }
 
@@ -836,4 +875,25 @@ hv_http_summary(const struct hv_http_res *res, size_t body_max,
 	}
 	if (n < res->body_size)
 		hv_buf_puts(out, "...");
+}
+
+void
+hv_http_urlencode(struct hv_buf *out, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	unsigned char		 c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		/* Not isalnum(): a locale must not change what is sent. */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			hv_buf_putc(out, c);
+			continue;
+		}
+		hv_buf_putc(out, '%');
+		hv_buf_putc(out, hex[c >> 4]);
+		hv_buf_putc(out, hex[c & 0x0f]);
+	}
 }

@@ -153,6 +153,27 @@ struct hv_http	*hv_http_call_start(struct hv_call *, const char *method_p,
 		    void *arg, struct hv_buf *err);
 
 /*
+ * The same with the method, URL and body given (real values, read during
+ * the call only); timeout_ms 0 takes the "timeout" parameter. Headers,
+ * TLS and authentication still come from the common parameters.
+ */
+struct hv_http	*hv_http_call_request(struct hv_call *, const char *method,
+		    const char *url, const char *body, int64_t timeout_ms,
+		    hv_http_cb done, void *arg, struct hv_buf *err);
+
+/* Appends the "url" parameter without its trailing slashes. */
+void		 hv_http_base_url(const struct hv_call *, int shown,
+		    struct hv_buf *);
+
+/*
+ * A request to an API under the "url" parameter: method on url + path
+ * (Prometheus, Alertmanager).
+ */
+struct hv_http	*hv_http_call_api(struct hv_call *, const char *method,
+		    const char *path, const char *body, int64_t timeout_ms,
+		    hv_http_cb done, void *arg, struct hv_buf *err);
+
+/*
  * Appends "METHOD URL" for messages and plans, with secrets shown as
  * their references whatever call->shown says.
  */
@@ -180,5 +201,12 @@ int		 hv_http_status_match(const struct hv_node *, long status,
  */
 void		 hv_http_summary(const struct hv_http_res *, size_t body_max,
 		    struct hv_buf *out);
+
+/*
+ * Appends s percent-encoded for a URL's query value or path segment:
+ * every byte but the unreserved ones of RFC 3986 (letters, digits and
+ * "-._~") becomes %XX, so "&", "=", "+", "/", "#" and spaces are data.
+ */
+void		 hv_http_urlencode(struct hv_buf *out, const char *s);
 
 #endif

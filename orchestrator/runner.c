@@ -122,6 +122,7 @@ struct runner {
 	int64_t		 run;
 	int64_t		 t0;		/* mono at the start */
 	int		 seq;		/* steps numbered for tags */
+	char		 token[8];	/* random, so tags differ across stores */
 
 	int		 stopping;	/* skip to the rollbacks */
 	int		 in_rollback;
@@ -303,8 +304,8 @@ slot_prepare(struct runner *r, struct slot *s, const struct hv_step *step,
 	hv_call_init(&s->call, step->driver, &r->ctx);
 	s->call.host = host;
 	s->call.dir = r->x->dir;
-	s->call.tag = hv_xasprintf("havoc-r%lld-s%d", (long long)r->run,
-	    r->seq);
+	s->call.tag = hv_xasprintf("havoc-r%lld-%s-s%d", (long long)r->run,
+	    r->token, r->seq);
 	if ((s->with = hv_plan_params(r->x, step, step->with, host, err)) ==
 	    NULL)
 		goto fail;
@@ -1586,6 +1587,10 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	}
 	res->run = r.run;
 	r.ctx.run_id = r.run;
+	/* Two controllers with their own stores can reach one host; what
+	 * each adds there must not look like the other's. */
+	snprintf(r.token, sizeof r.token, "%06llx",
+	    (unsigned long long)(hv_plan_random_seed() & 0xffffff));
 	say(&r, "run %lld: %s (seed %llu)", (long long)r.run, x->title,
 	    (unsigned long long)res->seed);
 
@@ -1619,6 +1624,13 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	}
 	watch_stop(&r);
 	watch_figures(&r);
+	if (r.ctx.ssh != NULL) {
+		struct hv_ssh_stats	ss;
+
+		hv_ssh_stats(r.ctx.ssh, &ss);
+		hv_debug("ssh: %d handshakes, %d commands, %d failed "
+		    "connections", ss.handshakes, ss.commands, ss.failures);
+	}
 	verdict(&r, res);
 	say(&r, "%s: %s", res->status, res->reason);
 	hv_buf_release(&err);

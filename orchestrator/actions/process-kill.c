@@ -30,6 +30,30 @@ check(const struct hv_call *call, struct hv_buf *err)
 	return 0;
 }
 
+/*
+ * pkill -f matches whole command lines, and the shell that runs this
+ * command carries the pattern on its own command line, as does the
+ * dead-man timer whose revert signals the same pattern: pkill would
+ * signal them too (the action then "fails", killed by its own signal, or
+ * hangs, stopped). So the pattern is written in octal escapes that printf
+ * decodes: it is on no command line but pkill's own, which pkill skips.
+ * Plans and the journal show it plainly.
+ */
+static void
+pattern_arg(struct hv_buf *b, const struct hv_call *call, const char *pat)
+{
+	const unsigned char	*p;
+
+	if (call->shown) {
+		hv_shell_quote(b, pat);
+		return;
+	}
+	hv_buf_puts(b, "\"$(printf '");
+	for (p = (const unsigned char *)pat; *p != '\0'; p++)
+		hv_buf_printf(b, "\\%03o", *p);
+	hv_buf_puts(b, "')\"");
+}
+
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
@@ -42,7 +66,10 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	hv_hc_need(b, call, "pkill");
 	hv_buf_printf(b, "pkill -%s%s %s ", sig, hv_arg_bool(call, "oldest") ?
 	    " -o" : "", name != NULL ? "-x" : "-f");
-	hv_shell_quote(b, name != NULL ? name : hv_arg_str(call, "pattern"));
+	if (name != NULL)
+		hv_shell_quote(b, name);
+	else
+		pattern_arg(b, call, hv_arg_str(call, "pattern"));
 	/* pkill says nothing when nothing matched: say it. */
 	hv_buf_puts(b, "; rc=$?; [ $rc != 1 ] || echo 'no process matched' "
 	    ">&2; [ $rc = 0 ]");

@@ -1,7 +1,11 @@
 /*
  * security-add-user.c - security.add_user: a new account on the host
  * (uid 0 or an admin group make it the security incident that alerting
- * must notice). A user that exists already is never touched.
+ * must notice). A user that exists already is never touched: the account
+ * carries the step's tag as its comment (GECOS), and the revert removes
+ * only an account that carries it (also when the inject was refused, and
+ * when havoc's own inject never ran). userdel -f: a second root (uid 0)
+ * always "is used by process 1", which plain userdel refuses.
  */
 #include "hostcmd.h"
 #include "node.h"
@@ -47,19 +51,21 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	const struct hv_node	*g = hv_arg_node(call, "groups");
 	struct hv_buf		 name = HV_BUF_INIT;
 	struct hv_buf		 groups = HV_BUF_INIT;
+	struct hv_buf		 tag = HV_BUF_INIT;
 
 	if (check(call, err) == -1)
 		return -1;
 	hv_shell_quote(&name, hv_arg_str(call, "name"));
+	hv_shell_quote(&tag, call->tag != NULL ? call->tag : "havoc");
 	if (revert) {
-		hv_buf_printf(b, "! id -u %s >/dev/null 2>&1 || userdel %s",
-		    name.s, name.s);
+		hv_buf_printf(b, "if [ \"$(getent passwd %s | cut -d: -f5)\" = "
+		    "%s ]; then userdel -f %s; fi", name.s, tag.s, name.s);
 		goto out;
 	}
 	hv_hc_need(b, call, "useradd");
 	hv_buf_printf(b, "if id -u %s >/dev/null 2>&1; then echo 'user '%s' "
 	    "exists already; havoc leaves it alone' >&2; exit 1; fi; "
-	    "useradd -M -s ", name.s, name.s);
+	    "useradd -M -c %s -s ", name.s, name.s, tag.s);
 	hv_shell_quote(b, hv_arg_str(call, "shell"));
 	if (hv_arg_has(call, "uid"))
 		hv_buf_printf(b, " -o -u %lld", hv_arg_int(call, "uid"));
@@ -72,6 +78,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 out:
 	hv_buf_release(&name);
 	hv_buf_release(&groups);
+	hv_buf_release(&tag);
 	return 0;
 }
 

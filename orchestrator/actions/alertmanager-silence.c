@@ -1,0 +1,529 @@
+/*
+ * alertmanager-silence.c - the alertmanager.silence action: a silence
+ * for an alert (POST /api/v2/silences), expired again by the revert.
+ *
+ * The silence's comment carries the call's tag. The revert does not rely
+ * on the id the POST returned (a crash, a lost response or `havoc
+ * recover` in another process would lose it): it lists the silences and
+ * expires every one still in force whose comment holds the tag, so it is
+ * idempotent and also cleans up after an inject that half happened. The
+ * list and the expiries are chained on the loop; the expiries run
+ * concurrently, and the whole revert keeps within one timeout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "driver.h"
+#include "http.h"
+#include "node.h"
+#include "util.h"
+
+#define CREATE_PATH	"/api/v2/silences"
+#define LIST_PATH	"/api/v2/silences"
+#define EXPIRE_PATH	"/api/v2/silence/"
+#define BODY_SNIPPET	200	/* of an error body, kept in err */
+
+static const struct hv_param silence_params[] = {
+	{ "url", HV_T_STR, 1, NULL, NULL,
+	  "base URL of Alertmanager, e.g. http://mon:9093 (a path prefix "
+	  "is kept)" },
+	{ "alertname", HV_T_STR, 1, NULL, NULL, "the alert to silence" },
+	{ "labels", HV_T_MAP, 0, NULL, NULL,
+	  "more matchers, name: value; a value starting with ~ is a "
+	  "regular expression (instance: \"~web-.*\")" },
+	{ "duration", HV_T_DURATION, 0, "10m", NULL,
+	  "how long the silence lasts if it is not expired before" },
+	{ "comment", HV_T_STR, 0, "havoc experiment", NULL,
+	  "the silence's comment; havoc adds the step's tag" },
+	{ "timeout", HV_T_DURATION, 0, "10s", NULL,
+	  "for creating, and for the whole revert (list, then expire)" },
+	HV_HTTP_CLIENT_PARAMS,
+	{ NULL }
+};
+
+struct op;
+
+/* One silence being expired. */
+struct expiry {
+	struct op	*op;
+	struct hv_http	*h;
+	char		*id;
+	int		 ok;
+	struct hv_buf	 why;
+};
+
+/* A call's work in flight, in call->priv. */
+struct op {
+	struct hv_call	*call;
+	struct hv_http	*h;		/* the POST, or the list */
+	struct expiry	*ex;
+	size_t		 nex;
+	size_t		 pending;
+	int64_t		 deadline;	/* monotonic: the revert's budget */
+	char		 ends[32];	/* the silence's endsAt */
+};
+
+static void
+op_free(struct op *op)
+{
+	size_t	i;
+
+	if (op == NULL)
+		return;
+	hv_http_free(op->h);
+	for (i = 0; i < op->nex; i++) {
+		hv_http_free(op->ex[i].h);
+		free(op->ex[i].id);
+		hv_buf_release(&op->ex[i].why);
+	}
+	free(op->ex);
+	free(op);
+}
+
+/* Frees the work and ends the call; nothing of op is touched after. */
+static void
+op_done(struct op *op, int ok)
+{
+	struct hv_call	*call = op->call;
+
+	call->priv = NULL;
+	op_free(op);
+	hv_call_done(call, ok);
+}
+
+
+/* "POST http://mon:9093/api/v2/silences", secrets as references. */
+static void
+label(const struct hv_call *call, const char *method, const char *path,
+    struct hv_buf *out)
+{
+	hv_buf_printf(out, "%s ", method);
+	hv_http_base_url(call, 1, out);
+	hv_buf_puts(out, path);
+}
+
+/*
+ * Appends why a response is not a success: the transport's error, or the
+ * status and what the body said (a JSON string, go-swagger's message, or
+ * the first line of text).
+ */
+static void
+put_failure(struct hv_buf *out, const struct hv_http_res *res)
+{
+	json_t		*j;
+	const char	*s = NULL, *p;
+	size_t		 i, n;
+
+	if (!res->ok) {
+		hv_buf_puts(out, res->error);
+		return;
+	}
+	hv_buf_printf(out, "status %ld", res->status);
+	j = json_loadb(res->body.s, res->body.len, JSON_DECODE_ANY, NULL);
+	if (json_is_string(j))
+		s = json_string_value(j);
+	else if (json_is_object(j))
+		s = json_string_value(json_object_get(j, "message"));
+	p = s != NULL ? s : res->body.s;
+	n = strcspn(p, "\r\n");
+	if (n > 0)
+		hv_buf_puts(out, ": ");
+	for (i = 0; i < n && i < BODY_SNIPPET; i++)
+		hv_buf_putc(out, (unsigned char)p[i] < 0x20 ||
+		    p[i] == 0x7f ? '?' : p[i]);
+	if (n > BODY_SNIPPET)
+		hv_buf_puts(out, "...");
+	json_decref(j);
+}
+
+static int
+is_success(const struct hv_http_res *res)
+{
+	return res->ok && res->status >= 200 && res->status <= 299;
+}
+
+/* The comment as sent: the experiment's, then the tag in brackets. */
+static char *
+comment_of(const struct hv_call *call)
+{
+	const char	*c = hv_arg_str(call, "comment");
+
+	return hv_xasprintf("%s [%s]", c != NULL ? c : "", call->tag);
+}
+
+static int
+is_tag_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * Whether a comment holds tag as a word of its own: havoc-r3-s2 is not
+ * in a comment that says havoc-r3-s23.
+ */
+static int
+has_tag(const char *comment, const char *tag)
+{
+	const char	*p = comment;
+	size_t		 n = strlen(tag);
+
+	if (n == 0)
+		return 0;
+	while ((p = strstr(p, tag)) != NULL) {
+		if ((p == comment || !is_tag_char(p[-1])) &&
+		    !is_tag_char(p[n]))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* The matchers: alertname, then each label; "~re" is a regex. */
+static json_t *
+matchers_json(const struct hv_call *call)
+{
+	const struct hv_node	*ls = hv_arg_node(call, "labels");
+	json_t			*a = json_array();
+	const char		*v;
+	size_t			 i;
+
+	v = hv_node_text(hv_arg_node(call, "alertname"), 0);
+	json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:b}", "name",
+	    "alertname", "value", v != NULL ? v : "", "isRegex", 0,
+	    "isEqual", 1));
+	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
+		if ((v = hv_node_text(ls->items[i], 0)) == NULL)
+			continue;
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:b}",
+		    "name", ls->keys[i]->str, "value", v[0] == '~' ? v + 1 : v,
+		    "isRegex", v[0] == '~', "isEqual", 1));
+	}
+	return a;
+}
+
+static void
+create_done(struct hv_http *h, void *arg)
+{
+	struct op			*op = arg;
+	struct hv_call			*call = op->call;
+	const struct hv_http_res	*res = hv_http_result(h);
+	json_t				*root;
+	const char			*id;
+	int				 ok = 0;
+
+	call->latency_ms = res->total_ms;
+	if (!is_success(res)) {
+		label(call, "POST", CREATE_PATH, &call->err);
+		hv_buf_puts(&call->err, ": ");
+		put_failure(&call->err, res);
+		op_done(op, 0);
+		return;
+	}
+	root = json_loadb(res->body.s, res->body.len, 0, NULL);
+	id = json_string_value(json_object_get(root, "silenceID"));
+	if (id == NULL || *id == '\0')
+		hv_error(&call->err, "alertmanager: unexpected response: no "
+		    "silenceID (the revert finds the silence by its tag)");
+	else {
+		hv_buf_printf(&call->out, "silence %.64s until %s", id,
+		    op->ends);
+		ok = 1;
+	}
+	json_decref(root);
+	op_done(op, ok);
+}
+
+static int
+silence_start(struct hv_call *call)
+{
+	struct op	*op;
+	json_t		*body;
+	char		*comment, *text, starts[32];
+	int64_t		 now = hv_wall_ms();
+
+	if (call->tag == NULL || *call->tag == '\0')
+		return hv_error(&call->err, "no tag to find the silence by "
+		    "again");
+	op = hv_xcalloc(1, sizeof *op);
+	op->call = call;
+	hv_format_time(now, starts, sizeof starts);
+	hv_format_time(now + hv_arg_ms(call, "duration"), op->ends,
+	    sizeof op->ends);
+	comment = comment_of(call);
+	body = json_pack("{s:o, s:s, s:s, s:s, s:s}", "matchers",
+	    matchers_json(call), "startsAt", starts, "endsAt", op->ends,
+	    "createdBy", "havoc", "comment", comment);
+	text = json_dumps(body, JSON_COMPACT);
+	op->h = hv_http_call_api(call, "POST", CREATE_PATH, text != NULL ? text :
+	    "{}", 0, create_done, op, &call->err);
+	free(text);
+	free(comment);
+	json_decref(body);
+	if (op->h == NULL) {
+		op_free(op);
+		return -1;
+	}
+	call->priv = op;
+	return 0;
+}
+
+/* Ends the revert once every expiry has answered. */
+static void
+revert_finish(struct op *op)
+{
+	struct hv_call	*call = op->call;
+	size_t		 i, done = 0;
+	int		 ok = 1;
+
+	for (i = 0; i < op->nex; i++) {
+		if (!op->ex[i].ok) {
+			hv_error(&call->err, "%s", op->ex[i].why.s);
+			ok = 0;
+			continue;
+		}
+		hv_buf_printf(&call->out, "%s%.64s", done == 0 ?
+		    "expired silence " : ", ", op->ex[i].id);
+		done++;
+	}
+	op_done(op, ok);
+}
+
+static void
+expire_done(struct hv_http *h, void *arg)
+{
+	struct expiry			*ex = arg;
+	struct op			*op = ex->op;
+	const struct hv_http_res	*res = hv_http_result(h);
+
+	/*
+	 * Gone (404) or expired meanwhile is what the revert wants: the
+	 * silence is no longer in force.
+	 */
+	if (is_success(res) || (res->ok && res->status == 404) ||
+	    (res->ok && res->status == 500 &&
+	    strstr(res->body.s, "already expired") != NULL))
+		ex->ok = 1;
+	else {
+		label(op->call, "DELETE", EXPIRE_PATH, &ex->why);
+		hv_buf_printf(&ex->why, "%.64s: ", ex->id);
+		put_failure(&ex->why, res);
+	}
+	ex->h = NULL;
+	hv_http_free(h);
+	if (--op->pending == 0)
+		revert_finish(op);
+}
+
+/*
+ * The ids of the silences in force whose comment holds tag, into op->ex.
+ * -1 with a message in err when the list is not the API's.
+ */
+static int
+collect(struct op *op, json_t *root, const char *tag, struct hv_buf *err)
+{
+	json_t		*s;
+	const char	*comment, *id, *state;
+	size_t		 i;
+
+	if (!json_is_array(root))
+		return hv_error(err, "alertmanager: unexpected response: not "
+		    "a list of silences");
+	op->ex = hv_xcalloc(json_array_size(root) + 1, sizeof *op->ex);
+	json_array_foreach(root, i, s) {
+		comment = json_string_value(json_object_get(s, "comment"));
+		if (comment == NULL || !has_tag(comment, tag))
+			continue;
+		id = json_string_value(json_object_get(s, "id"));
+		if (id == NULL || *id == '\0')
+			return hv_error(err, "alertmanager: unexpected "
+			    "response: silence %zu has no id", i + 1);
+		state = json_string_value(json_object_get(json_object_get(s,
+		    "status"), "state"));
+		if (state != NULL && strcmp(state, "expired") == 0)
+			continue;
+		op->ex[op->nex].op = op;
+		op->ex[op->nex].id = hv_xstrdup(id);
+		hv_buf_init(&op->ex[op->nex].why);
+		op->nex++;
+	}
+	return 0;
+}
+
+static void
+list_done(struct hv_http *h, void *arg)
+{
+	struct op			*op = arg;
+	struct hv_call			*call = op->call;
+	const struct hv_http_res	*res = hv_http_result(h);
+	struct hv_buf			 path = HV_BUF_INIT;
+	json_t				*root = NULL;
+	json_error_t			 jerr;
+	struct expiry			*ex;
+	int64_t				 left;
+	size_t				 i;
+
+	call->latency_ms = res->total_ms;
+	if (!is_success(res)) {
+		label(call, "GET", LIST_PATH, &call->err);
+		hv_buf_puts(&call->err, ": ");
+		put_failure(&call->err, res);
+		goto fail;
+	}
+	if ((root = json_loadb(res->body.s, res->body.len, 0, &jerr)) ==
+	    NULL) {
+		hv_error(&call->err, "alertmanager: response is not JSON%s: "
+		    "%s", res->truncated ? " (cut at the size limit)" : "",
+		    jerr.text);
+		goto fail;
+	}
+	if (collect(op, root, call->tag, &call->err) == -1)
+		goto fail;
+	json_decref(root);
+	root = NULL;
+	op->h = NULL;
+	hv_http_free(h);
+	h = NULL;
+	if (op->nex == 0) {
+		hv_buf_printf(&call->out, "no silence of %s in force",
+		    call->tag);
+		op_done(op, 1);
+		return;
+	}
+
+	/* The expiries share what is left of the revert's timeout. */
+	left = op->deadline - hv_mono_ms();
+	if (left <= 0) {
+		hv_error(&call->err, "timed out before expiring %zu silence%s",
+		    op->nex, op->nex == 1 ? "" : "s");
+		op_done(op, 0);
+		return;
+	}
+	for (i = 0; i < op->nex; i++) {
+		ex = &op->ex[i];
+		hv_buf_reset(&path);
+		hv_buf_puts(&path, EXPIRE_PATH);
+		hv_http_urlencode(&path, ex->id);
+		ex->h = hv_http_call_api(call, "DELETE", path.s, NULL, left,
+		    expire_done, ex, &ex->why);
+		if (ex->h != NULL)
+			op->pending++;
+	}
+	hv_buf_release(&path);
+	if (op->pending == 0)
+		revert_finish(op);
+	return;
+fail:
+	json_decref(root);
+	op_done(op, 0);
+}
+
+static int
+silence_revert(struct hv_call *call)
+{
+	struct op	*op;
+
+	if (call->tag == NULL || *call->tag == '\0')
+		return hv_error(&call->err, "no tag to find the silence by");
+	op = hv_xcalloc(1, sizeof *op);
+	op->call = call;
+	op->deadline = hv_mono_ms() + hv_arg_ms(call, "timeout");
+	op->h = hv_http_call_api(call, "GET", LIST_PATH, NULL, 0, list_done, op,
+	    &call->err);
+	if (op->h == NULL) {
+		op_free(op);
+		return -1;
+	}
+	call->priv = op;
+	return 0;
+}
+
+static void
+silence_cancel(struct hv_call *call)
+{
+	if (call->priv == NULL)
+		return;
+	op_free(call->priv);
+	call->priv = NULL;
+	hv_call_fail(call, "cancelled");
+}
+
+/* Load time: the URL, the name, the labels and the duration. */
+static int
+silence_check(const struct hv_call *call, struct hv_buf *err)
+{
+	const struct hv_node	*ls = hv_arg_node(call, "labels");
+	const char		*url, *name, *v;
+	size_t			 i;
+	int			 ret = 0;
+
+	if (hv_http_call_check(call, "method", "url", err) == -1)
+		ret = -1;
+	url = hv_node_text(hv_arg_node(call, "url"), 0);
+	if (url != NULL && strstr(url, "${") == NULL &&
+	    strpbrk(url, "?#") != NULL)
+		ret = hv_error(err, "url: give Alertmanager's base URL, "
+		    "without a query or a fragment");
+	name = hv_node_text(hv_arg_node(call, "alertname"), 0);
+	if (name != NULL && *name == '\0')
+		ret = hv_error(err, "alertname: empty");
+	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
+		name = ls->keys[i]->str;
+		v = hv_node_text(ls->items[i], 0);
+		if (name == NULL || *name == '\0')
+			ret = hv_error(err, "labels: a label needs a name");
+		else if (strcmp(name, "alertname") == 0)
+			ret = hv_error(err, "labels: give the alert's name as "
+			    "alertname, not as a label");
+		else if (v != NULL && strcmp(v, "~") == 0)
+			ret = hv_error(err, "labels.%s: empty regular "
+			    "expression", name);
+	}
+	/* Alertmanager's regexes are RE2: it checks them itself. */
+	if (hv_arg_has(call, "duration") && hv_arg_ms(call, "duration") <= 0)
+		ret = hv_error(err, "duration: must be more than 0");
+	return ret;
+}
+
+/*
+ * "silence alertname=NodeDown instance=web-1 for 10m", and for the
+ * revert "expire havoc's silence havoc-r3-s2".
+ */
+static void
+silence_describe(const struct hv_call *call, int revert, struct hv_buf *out)
+{
+	const struct hv_node	*ls = hv_arg_node(call, "labels");
+	const char		*v;
+	size_t			 i;
+
+	if (revert) {
+		hv_buf_printf(out, "expire havoc's silence %s",
+		    call->tag != NULL ? call->tag : "(no tag)");
+		return;
+	}
+	v = hv_arg_str(call, "alertname");
+	hv_buf_printf(out, "silence alertname=%s", v != NULL ? v : "?");
+	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
+		if ((v = hv_node_text(ls->items[i], 1)) != NULL)
+			hv_buf_printf(out, " %s=%s", ls->keys[i]->str, v);
+	}
+	v = hv_arg_str(call, "duration");
+	hv_buf_printf(out, " for %s", v != NULL ? v : "?");
+}
+
+const struct hv_driver hv_action_alertmanager_silence = {
+	.name = "alertmanager.silence",
+	.kind = HV_ACTION,
+	.target = HV_TARGET_NONE,
+	.summary = "silence an alert at Alertmanager; reverted by expiring "
+	    "it",
+	.params = silence_params,
+	.start = silence_start,
+	.revert = silence_revert,
+	.check = silence_check,
+	.describe = silence_describe,
+	.cancel = silence_cancel,
+};
