@@ -89,7 +89,8 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 	} while (alive > 0 && hv_mono_ms() < deadline);
 	if (alive > 0)
 		fprintf(stderr, "havoc: %zu run%s still rolling back after "
-		    "%d s\n", alive, alive == 1 ? "" : "s", HALT_WAIT_MS / 1000);
+		    "%d s\n", alive, alive == 1 ? "" : "s",
+		    HALT_WAIT_MS / 1000);
 	loop = hv_loop_new();
 	left = hv_recover(st, loop, 0, 0, &err);
 	if (left == -1)

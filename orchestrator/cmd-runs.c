@@ -39,7 +39,8 @@ cmd_runs(const struct hv_cmd *cmd, int argc, char **argv)
 			break;
 		case 'n':
 			if (hv_parse_int(optarg, &limit) == -1 || limit < 1)
-				return hv_cmd_usage_error(cmd, "--limit needs a "
+				return hv_cmd_usage_error(cmd, "--limit needs "
+				    "a "
 				    "positive number");
 			break;
 		case 'j':

@@ -57,7 +57,8 @@ ms(json_t *o, const char *key, char *buf, size_t len)
 	if (json_is_integer(v))
 		return hv_format_duration(json_integer_value(v), buf, len);
 	if (json_is_real(v))
-		return hv_format_duration((int64_t)json_real_value(v), buf, len);
+		return hv_format_duration((int64_t)json_real_value(v), buf,
+		    len);
 	return "-";
 }
 

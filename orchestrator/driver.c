@@ -215,7 +215,8 @@ hv_param_value_check(const struct hv_param *p, const struct hv_node *v,
 		/* FALLTHROUGH */
 	case HV_T_LIST:
 		if (v->kind != HV_NODE_SEQ)
-			return hv_error(err, "%s must be a list, not %s", p->name,
+			return hv_error(err, "%s must be a list, not %s",
+			    p->name,
 			    hv_node_kind_name(v));
 		for (i = 0; i < v->n; i++) {
 			if (v->items[i]->kind != HV_NODE_SCALAR)
@@ -226,7 +227,8 @@ hv_param_value_check(const struct hv_param *p, const struct hv_node *v,
 		return 0;
 	case HV_T_MAP:
 		if (v->kind != HV_NODE_MAP)
-			return hv_error(err, "%s must be a map, not %s", p->name,
+			return hv_error(err, "%s must be a map, not %s",
+			    p->name,
 			    hv_node_kind_name(v));
 		for (i = 0; i < v->n; i++) {
 			if (v->items[i]->kind != HV_NODE_SCALAR)
@@ -295,7 +297,8 @@ hv_params_check(const struct hv_param *spec, const struct hv_node *map,
 			hint = suggest_param(spec, map->keys[i]->str);
 			if (hint != NULL)
 				hv_diag_node(diag, map->keys[i],
-				    "%s: unknown parameter \"%s\" (did you mean "
+				    "%s: unknown parameter \"%s\" (did you "
+				    "mean "
 				    "\"%s\"?)", what, map->keys[i]->str, hint);
 			else
 				hv_diag_node(diag, map->keys[i],
@@ -308,7 +311,8 @@ hv_params_check(const struct hv_param *spec, const struct hv_node *map,
 		if (hv_node_is_null(map->items[i]))
 			continue;
 		if (hv_param_value_check(p, map->items[i], &err) == -1) {
-			hv_diag_node(diag, map->items[i], "%s: %s", what, err.s);
+			hv_diag_node(diag, map->items[i], "%s: %s", what,
+			    err.s);
 			hv_buf_reset(&err);
 			count++;
 		}

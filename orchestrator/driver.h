@@ -138,7 +138,7 @@ struct hv_call {
 	void		*arg;
 
 	/* Results, filled by the driver before hv_call_done(). */
-	int		 ok;		/* the action worked, the probe passed */
+	int		 ok;		/* the action worked, the probe held */
 	struct hv_buf	 out;		/* output worth keeping (bounded) */
 	struct hv_buf	 err;		/* why it failed */
 	double		 latency_ms;	/* probes: the measured latency */

@@ -100,7 +100,8 @@ expand_ref(const struct hv_expand *x, const char *ref, struct hv_buf *str,
 		if (!valid_name(ref + 4))
 			return hv_error(err, "bad variable name \"%s\"", ref);
 		if ((val = getenv(ref + 4)) == NULL)
-			return hv_error(err, "environment variable %s is not set",
+			return hv_error(err, "environment variable %s is not "
+			    "set",
 			    ref + 4);
 		put(str, val, x->shell);
 		if (shown != NULL)
@@ -126,7 +127,8 @@ expand_ref(const struct hv_expand *x, const char *ref, struct hv_buf *str,
 		if (strcmp(ref + 7, "name") != 0 &&
 		    strcmp(ref + 7, "address") != 0 &&
 		    strcmp(ref + 7, "tags") != 0)
-			return hv_error(err, "unknown ${%s} (a target has name, "
+			return hv_error(err, "unknown ${%s} (a target has "
+			    "name, "
 			    "address and tags)", ref);
 		if (x->target == NULL) {
 			put_literal(str, NULL, "${", 2);

@@ -84,11 +84,14 @@ check_keys(struct ck *c, const struct hv_node *map,
 		if (*a != NULL)
 			continue;
 		if ((hint = closest(allowed, map->keys[i]->str)) != NULL)
-			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" in "
-			    "%s (did you mean \"%s\"?)", map->keys[i]->str, what,
+			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" "
+			    "in "
+			    "%s (did you mean \"%s\"?)", map->keys[i]->str,
+			    what,
 			    hint);
 		else
-			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" in "
+			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" "
+			    "in "
 			    "%s", map->keys[i]->str, what);
 	}
 }
@@ -130,7 +133,8 @@ get_str(struct ck *c, const struct hv_node *map, const char *key,
 	if (hv_node_is_null(n))
 		return NULL;
 	if (n->kind != HV_NODE_SCALAR) {
-		hv_diag_node(c->d, n, "%s.%s must be a string, not %s", what, key,
+		hv_diag_node(c->d, n, "%s.%s must be a string, not %s", what,
+		    key,
 		    hv_node_kind_name(n));
 		return NULL;
 	}
@@ -160,7 +164,8 @@ get_ms(struct ck *c, const struct hv_node *map, const char *key,
 	if (s == NULL)
 		return 0;
 	if (hv_parse_duration(s, &ms) == -1) {
-		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is not "
+		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is "
+		    "not "
 		    "a duration (like 250ms, 5s, 2m, 1h)", what, key, s);
 		return -1;
 	}
@@ -178,7 +183,8 @@ get_int(struct ck *c, const struct hv_node *map, const char *key,
 	if (s == NULL)
 		return def;
 	if (hv_parse_int(s, &v) == -1 || v < min || v > max) {
-		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is not "
+		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is "
+		    "not "
 		    "an integer from %lld to %lld", what, key, s, min, max);
 		return def;
 	}
@@ -196,7 +202,8 @@ get_bool(struct ck *c, const struct hv_node *map, const char *key,
 	if (s == NULL)
 		return def;
 	if (hv_parse_bool(s, &v) == -1) {
-		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is not "
+		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is "
+		    "not "
 		    "true or false", what, key, s);
 		return def;
 	}
@@ -229,7 +236,8 @@ get_strlist(struct ck *c, const struct hv_node *map, const char *key,
 	out = hv_xcalloc(n->n, sizeof *out);
 	for (i = 0; i < n->n; i++) {
 		if (n->items[i]->kind != HV_NODE_SCALAR) {
-			hv_diag_node(c->d, n->items[i], "%s.%s: item %zu must be "
+			hv_diag_node(c->d, n->items[i], "%s.%s: item %zu must "
+			    "be "
 			    "a string, not %s", what, key, i + 1,
 			    hv_node_kind_name(n->items[i]));
 			continue;
@@ -396,7 +404,12 @@ ssh_opts_release(struct hv_ssh_opts *o)
 static void
 ssh_opts_fill(struct hv_ssh_opts *dst, struct hv_ssh_opts *src)
 {
-#define TAKE(f) do { if (dst->f == NULL) { dst->f = src->f; src->f = NULL; } } while (0)
+#define TAKE(f) do {							\
+	if (dst->f == NULL) {						\
+		dst->f = src->f;					\
+		src->f = NULL;						\
+	}								\
+} while (0)
 	TAKE(user);
 	TAKE(identity);
 	TAKE(known_hosts);
@@ -457,7 +470,8 @@ load_hosts(struct ck *c, const struct hv_node *hosts)
 		}
 		if (!want_map(c, h, "a host")) {
 			if (hv_node_is_null(h))
-				hv_diag_node(c->d, hosts->keys[i], "host \"%s\" "
+				hv_diag_node(c->d, hosts->keys[i], "host "
+				    "\"%s\" "
 				    "needs an address", hosts->keys[i]->str);
 			continue;
 		}
@@ -553,7 +567,8 @@ load_pick(struct ck *c, const struct hv_node *n, struct hv_group *g)
 			g->pick = HV_PICK_PERCENT;
 			g->pick_n = (int)v;
 		} else
-			hv_diag_node(c->d, n, "pick: \"%s\" is not a percentage "
+			hv_diag_node(c->d, n, "pick: \"%s\" is not a "
+			    "percentage "
 			    "from 1%% to 100%%", n->str);
 		free(num);
 		return;
@@ -587,7 +602,8 @@ load_targets(struct ck *c, const struct hv_node *targets)
 		if (!want_map(c, t, "a target group")) {
 			if (hv_node_is_null(t))
 				hv_diag_node(c->d, targets->keys[i], "target "
-				    "group \"%s\" needs tags: or hosts:", g->name);
+				    "group \"%s\" needs tags: or hosts:",
+				    g->name);
 			continue;
 		}
 		check_keys(c, t, group_keys, "a target group");
@@ -595,7 +611,8 @@ load_targets(struct ck *c, const struct hv_node *targets)
 		g->names = get_strlist(c, t, "hosts", "targets", &g->nnames);
 		load_pick(c, hv_node_get(t, "pick"), g);
 		if (g->ntags == 0 && g->nnames == 0)
-			hv_diag_node(c->d, t, "target group \"%s\" needs tags: or "
+			hv_diag_node(c->d, t, "target group \"%s\" needs tags: "
+			    "or "
 			    "hosts:", g->name);
 		names = hv_node_get(t, "hosts");
 		for (j = 0; j < g->nnames; j++) {
@@ -729,7 +746,8 @@ step_driver(struct ck *c, const struct hv_node *n, enum hv_driver_kind kind)
 		return NULL;
 	}
 	if ((hint = hv_driver_suggest(n->str, kind)) != NULL)
-		hv_diag_node(c->d, n, "unknown %s \"%s\" (did you mean \"%s\"?)",
+		hv_diag_node(c->d, n, "unknown %s \"%s\" (did you mean "
+		    "\"%s\"?)",
 		    word, n->str, hint);
 	else
 		hv_diag_node(c->d, n, "unknown %s \"%s\" (havoc drivers lists "
@@ -758,7 +776,8 @@ load_driver_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		s->name = hv_xstrdup(drv->str);
 	if (!hv_node_is_null(on)) {
 		if (on->kind != HV_NODE_SCALAR)
-			hv_diag_node(c->d, on, "on must name a target group, not "
+			hv_diag_node(c->d, on, "on must name a target group, "
+			    "not "
 			    "%s", hv_node_kind_name(on));
 		else if ((s->group = hv_experiment_group(c->x, on->str)) == -1)
 			hv_diag_node(c->d, on, "on: no target group \"%s\" in "
@@ -774,7 +793,8 @@ load_driver_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		hv_diag_node(c->d, hv_node_key(n, "on"), "on: is not allowed "
 		    "for %s, which takes no target", s->driver->name);
 	if (s->driver->target == HV_TARGET_NONE && tree_deferred(s->with))
-		hv_diag_node(c->d, s->with, "${target.*} needs a step with on:");
+		hv_diag_node(c->d, s->with, "${target.*} needs a step with "
+		    "on:");
 	if (s->driver->target == HV_TARGET_NONE && kind == HV_PROBE &&
 	    tree_deferred(expect))
 		hv_diag_node(c->d, expect, "${target.*} needs a step with on:");
@@ -923,12 +943,14 @@ load_steady(struct ck *c, const struct hv_node *list)
 		}
 		if (hv_node_get(x->steady[i].where, "name") == NULL)
 			hv_diag_node(c->d, x->steady[i].where, "a steady-state "
-			    "probe needs a name: (watch: and abort_when: use it)");
+			    "probe needs a name: (watch: and abort_when: use "
+			    "it)");
 		for (j = 0; j < i; j++) {
 			if (x->steady[j].name != NULL &&
 			    x->steady[i].name != NULL &&
 			    strcmp(x->steady[j].name, x->steady[i].name) == 0)
-				hv_diag_node(c->d, x->steady[i].where, "probe name "
+				hv_diag_node(c->d, x->steady[i].where, "probe "
+				    "name "
 				    "\"%s\" is used twice", x->steady[i].name);
 		}
 	}
@@ -956,10 +978,12 @@ probe_ref(struct ck *c, const struct hv_node *n, const char *what)
 	}
 	names[k] = NULL;
 	if ((hint = closest(names, n->str)) != NULL)
-		hv_diag_node(c->d, n, "%s: no probe \"%s\" in steady_state (did "
+		hv_diag_node(c->d, n, "%s: no probe \"%s\" in steady_state "
+		    "(did "
 		    "you mean \"%s\"?)", what, n->str, hint);
 	else
-		hv_diag_node(c->d, n, "%s: no probe \"%s\" in steady_state", what,
+		hv_diag_node(c->d, n, "%s: no probe \"%s\" in steady_state",
+		    what,
 		    n->str);
 	return -1;
 }
@@ -980,10 +1004,12 @@ load_watch(struct ck *c, const struct hv_node *w)
 	if ((ms = get_ms(c, w, "every", "watch")) > 0)
 		x->watch_every_ms = ms;
 	else if (ms == 0 && hv_node_get(w, "every") != NULL)
-		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must be "
+		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must "
+		    "be "
 		    "more than 0");
 	if (x->watch_every_ms < 100 && x->watch_every_ms > 0)
-		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must be "
+		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must "
+		    "be "
 		    "at least 100ms");
 	if ((ms = get_ms(c, w, "after", "watch")) > 0)
 		x->watch_after_ms = ms;
@@ -1082,7 +1108,8 @@ load_alerts(struct ck *c, const struct hv_node *list)
 		if ((ms = get_ms(c, n, "within", "alert")) > 0)
 			s->within_ms = ms;
 		else if (ms == 0)
-			hv_diag_node(c->d, n, "an alert needs within: (how soon it "
+			hv_diag_node(c->d, n, "an alert needs within: (how "
+			    "soon it "
 			    "must fire)");
 		s->poll_ms = 1000;
 		if ((ms = get_ms(c, n, "every", "alert")) > 0)
@@ -1108,7 +1135,8 @@ load_safety(struct ck *c, const struct hv_node *s)
 	if ((ms = get_ms(c, s, "dead_man", "safety")) > 0)
 		x->dead_man_ms = ms;
 	else if (ms == 0 && hv_node_get(s, "dead_man") != NULL)
-		hv_diag_node(c->d, hv_node_get(s, "dead_man"), "safety.dead_man "
+		hv_diag_node(c->d, hv_node_get(s, "dead_man"),
+		    "safety.dead_man "
 		    "must be more than 0");
 	a = hv_node_get(s, "abort_when");
 	if (want_map(c, a, "safety.abort_when")) {
@@ -1231,7 +1259,8 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 		}
 	}
 	if (x->nmethod == 0 && diag->count == before)
-		hv_diag_at(diag, path, doc->line, doc->col, "an experiment needs "
+		hv_diag_at(diag, path, doc->line, doc->col, "an experiment "
+		    "needs "
 		    "a method: with at least one step");
 
 out:
@@ -1255,7 +1284,8 @@ hv_experiment_load(const char *path, const struct hv_load_opts *o,
 	int			 before = diag->count;
 
 	if (hv_read_file(path, &data, &err) == -1) {
-		hv_diag_at(diag, path, 1, 1, "cannot read the file (%s)", err.s);
+		hv_diag_at(diag, path, 1, 1, "cannot read the file (%s)",
+		    err.s);
 		hv_buf_release(&err);
 		return NULL;
 	}

@@ -22,7 +22,7 @@ struct hv_ssh_opts {
 	char		*passphrase_env;	/* name of the variable */
 	char		*known_hosts;
 	int		 agent;			/* -1 unset, 0, 1 */
-	int		 tofu;			/* -1 unset: trust on first use */
+	int		 tofu;			/* -1 unset; 1: trust new */
 	int		 port;			/* 0 unset */
 	int64_t		 connect_timeout_ms;	/* 0 unset */
 	int64_t		 command_timeout_ms;	/* 0 unset */
@@ -117,7 +117,7 @@ struct hv_experiment {
 	int64_t		 watch_every_ms;	/* 0: no watch */
 	int		*watch;			/* indices into steady */
 	size_t		 nwatch;
-	int64_t		 watch_after_ms;	/* keep sampling after rollbacks */
+	int64_t		 watch_after_ms;	/* sample after the rollbacks */
 
 	int		 max_targets;		/* 0: unlimited */
 	int		 abort_probe;		/* index into steady, or -1 */

@@ -52,11 +52,13 @@ syntax_error(struct parser *p)
 		return;
 	p->failed = 1;
 	if (p->yp.context != NULL)
-		hv_diag_at(p->diag, p->file, (int)m->line + 1, (int)m->column + 1,
+		hv_diag_at(p->diag, p->file, (int)m->line + 1,
+		    (int)m->column + 1,
 		    "yaml: %s %s", p->yp.problem != NULL ? p->yp.problem :
 		    "syntax error", p->yp.context);
 	else
-		hv_diag_at(p->diag, p->file, (int)m->line + 1, (int)m->column + 1,
+		hv_diag_at(p->diag, p->file, (int)m->line + 1,
+		    (int)m->column + 1,
 		    "yaml: %s", p->yp.problem != NULL ? p->yp.problem :
 		    "syntax error");
 }
@@ -206,7 +208,8 @@ parse_mapping(struct parser *p, yaml_event_t *start, int depth)
 			break;
 		}
 		if (key->kind != HV_NODE_SCALAR) {
-			hv_diag_node(p->diag, key, "a key must be a string, not %s",
+			hv_diag_node(p->diag, key, "a key must be a string, "
+			    "not %s",
 			    hv_node_kind_name(key));
 			bury(p, key);
 			bury(p, val);

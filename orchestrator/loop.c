@@ -142,7 +142,8 @@ heap_down(struct hv_loop *l, size_t i)
 		c = 2 * i + 1;
 		if (c >= l->nheap)
 			break;
-		if (c + 1 < l->nheap && timer_before(l->heap[c + 1], l->heap[c]))
+		if (c + 1 < l->nheap && timer_before(l->heap[c + 1],
+		    l->heap[c]))
 			c++;
 		if (!timer_before(l->heap[c], t))
 			break;
@@ -251,7 +252,7 @@ poll_once(struct hv_loop *l, int timeout)
 		if (fd >= l->nfds)
 			continue;
 		e = &l->fds[fd];
-		/* The descriptor may have been dropped by an earlier callback. */
+		/* An earlier callback may have dropped the descriptor. */
 		if (e->events == 0 || e->cb == NULL)
 			continue;
 		e->cb(fd, l->pfds[i].revents, e->arg);

@@ -94,7 +94,8 @@ hv_node_key(const struct hv_node *n, const char *key)
 	if (n == NULL || n->kind != HV_NODE_MAP)
 		return NULL;
 	for (i = 0; i < n->n; i++) {
-		if (n->keys[i]->str != NULL && strcmp(n->keys[i]->str, key) == 0)
+		if (n->keys[i]->str != NULL && strcmp(n->keys[i]->str,
+		    key) == 0)
 			return n->keys[i];
 	}
 	return NULL;
@@ -108,7 +109,8 @@ hv_node_get(const struct hv_node *n, const char *key)
 	if (n == NULL || n->kind != HV_NODE_MAP)
 		return NULL;
 	for (i = 0; i < n->n; i++) {
-		if (n->keys[i]->str != NULL && strcmp(n->keys[i]->str, key) == 0)
+		if (n->keys[i]->str != NULL && strcmp(n->keys[i]->str,
+		    key) == 0)
 			return n->items[i];
 	}
 	return NULL;

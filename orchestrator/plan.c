@@ -200,7 +200,8 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 		for (i = 0; i < p->ntouched; i++)
 			hv_buf_printf(&names, "%s%s", i > 0 ? ", " : "",
 			    p->touched[i]->name);
-		rc = hv_error(err, "safety: actions would touch %zu hosts, more "
+		rc = hv_error(err, "safety: actions would touch %zu hosts, "
+		    "more "
 		    "than max_targets %d (%s)", p->ntouched, x->max_targets,
 		    names.s);
 	}

@@ -21,7 +21,7 @@ struct hv_node;
 struct hv_step;
 
 struct hv_targets {
-	const struct hv_host	**hosts;	/* borrowed from the experiment */
+	const struct hv_host	**hosts;	/* borrowed from the model */
 	size_t			 n;
 };
 

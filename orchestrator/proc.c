@@ -146,7 +146,8 @@ reap(struct hv_proc *p)
 	p->kill_timer = NULL;
 	/* Only a daemon the child left behind can still hold the pipes. */
 	if (p->outfd != -1 || p->errfd != -1)
-		p->drain_timer = hv_loop_timer(p->loop, DRAIN_MS, on_drained, p);
+		p->drain_timer = hv_loop_timer(p->loop, DRAIN_MS, on_drained,
+		    p);
 }
 
 static void
@@ -242,7 +243,8 @@ hv_proc_start(struct hv_loop *loop, char *const argv[], const char *cwd,
     struct hv_buf *err)
 {
 	struct hv_proc	*p = NULL;
-	int		 o[2] = { -1, -1 }, e[2] = { -1, -1 }, r[2] = { -1, -1 };
+	int		 o[2] = { -1, -1 }, e[2] = { -1, -1 }, r[2] = { -1,
+	    -1 };
 	int		 in[2] = { -1, -1 }, errnum = 0, devnull = -1;
 	ssize_t		 n;
 	pid_t		 pid;

@@ -122,7 +122,7 @@ struct runner {
 	int64_t		 run;
 	int64_t		 t0;		/* mono at the start */
 	int		 seq;		/* steps numbered for tags */
-	char		 token[8];	/* random, so tags differ across stores */
+	char		 token[8];	/* random: tags differ across stores */
 
 	int		 stopping;	/* skip to the rollbacks */
 	int		 in_rollback;
@@ -419,11 +419,13 @@ batch_call_done(struct slot *s)
 	if (s->fault_id > 0 && s->rev == NULL)
 		store_check(r, hv_store_fault_set(r->st, s->fault_id,
 		    s->call.ok ? HV_FAULT_ACTIVE : HV_FAULT_INJECT_FAILED,
-		    s->call.ok ? NULL : s->call.err.s, hv_wall_ms(), &err), &err);
+		    s->call.ok ? NULL : s->call.err.s, hv_wall_ms(), &err),
+		    &err);
 	if (s->fault_id > 0 && s->rev != NULL)
 		store_check(r, hv_store_fault_set(r->st, s->fault_id,
 		    s->call.ok ? HV_FAULT_REVERTED : HV_FAULT_REVERT_FAILED,
-		    s->call.ok ? NULL : s->call.err.s, hv_wall_ms(), &err), &err);
+		    s->call.ok ? NULL : s->call.err.s, hv_wall_ms(), &err),
+		    &err);
 	if (s->call.ok)
 		say(r, "  %s%s%s ok (%.0f ms)%s%s", who, *who ? ": " : "", what,
 		    ms, short_out ? ": " : "", short_out ? s->call.out.s : "");
@@ -601,7 +603,8 @@ revert_faults(struct runner *r, const struct hv_fault_row *rows, size_t n,
 		s->fault_id = rows[i].id;
 		s->rev = hv_revert_new(&r->ctx, rows[i].revert_spec, &err);
 		if (s->rev == NULL) {
-			say(r, "  fault %lld: %s", (long long)rows[i].id, err.s);
+			say(r, "  fault %lld: %s", (long long)rows[i].id,
+			    err.s);
 			store_check(r, hv_store_fault_set(r->st, rows[i].id,
 			    HV_FAULT_REVERT_FAILED, err.s, hv_wall_ms(), &err),
 			    &err);
@@ -610,7 +613,7 @@ revert_faults(struct runner *r, const struct hv_fault_row *rows, size_t n,
 			continue;
 		}
 		s->rev->fault = rows[i].id;
-		/* The slot takes the call; the revert keeps what it points at. */
+		/* The slot takes the call; the revert keeps its strings. */
 		s->call = s->rev->call;
 		hv_call_init(&s->rev->call, s->call.driver, NULL);
 		s->on_done = batch_call_done;
@@ -719,7 +722,8 @@ close_window(struct runner *r, struct window *w)
 		say(r, "reverting %zu fault%s after the duration", l.n,
 		    l.n == 1 ? "" : "s");
 		if (revert_faults(r, l.rows, l.n, HV_PHASE_REVERT) > 0)
-			say(r, "  some reverts failed; the rollbacks try again");
+			say(r, "  some reverts failed; the rollbacks try "
+			    "again");
 	}
 	row_list_release(&l);
 	w->ids.n = 0;
@@ -894,7 +898,8 @@ check_abort(struct runner *r, struct watcher *w)
 {
 	char	d[32];
 
-	if (r->x->abort_probe < 0 || w->step != &r->x->steady[r->x->abort_probe])
+	if (r->x->abort_probe < 0 ||
+	    w->step != &r->x->steady[r->x->abort_probe])
 		return;
 	if (w->failing_since == 0 || r->in_rollback)
 		return;
@@ -1016,8 +1021,8 @@ watch_figures(struct runner *r)
 			} else {
 				f.ttr_ms = -1;
 				f.state = "not_recovered";
-				say(r, "%s: not recovered by the end of the run",
-				    f.probe);
+				say(r, "%s: not recovered by the end of the "
+				    "run", f.probe);
 			}
 		}
 		store_check(r, hv_store_figure(r->st, &f, &err), &err);
@@ -1202,11 +1207,13 @@ alerts_finish(struct runner *r)
 		rec.detail = a->last.len > 0 ? a->last.s : NULL;
 		if (a->state == ALERT_PENDING) {
 			rec.state = "missed";
-			rec.detail = "the run stopped before the alert was seen";
+			rec.detail = "the run stopped before the alert was "
+			    "seen";
 		} else if (a->state == ALERT_MISSED)
 			deviate(r, "alert \"%s\" did not fire within %s "
 			    "(monitoring gap)", a->step->name,
-			    hv_format_duration(a->step->within_ms, d, sizeof d));
+			    hv_format_duration(a->step->within_ms, d,
+			    sizeof d));
 		store_check(r, hv_store_alert(r->st, &rec, &err), &err);
 	}
 	hv_buf_release(&err);
@@ -1414,7 +1421,8 @@ revert_all(struct runner *r)
 		return;
 	}
 	if (l.n > 0)
-		say(r, "reverting %zu active fault%s", l.n, l.n == 1 ? "" : "s");
+		say(r, "reverting %zu active fault%s", l.n, l.n == 1 ? ""
+		    : "s");
 	/* Faults of one step revert together; steps in reverse order. */
 	for (i = 0; i < l.n; i = j) {
 		for (j = i + 1; j < l.n && l.rows[j].run == l.rows[i].run &&
@@ -1446,7 +1454,8 @@ rollbacks(struct runner *r)
 				check_signal(r);
 			continue;
 		}
-		say(r, "rollback %zu/%zu: %s", i + 1, r->x->nrollbacks, s->name);
+		say(r, "rollback %zu/%zu: %s", i + 1, r->x->nrollbacks,
+		    s->name);
 		if (run_step(r, s, HV_PHASE_ROLLBACK, NULL) > 0)
 			r->rollback_failed = 1;
 	}
@@ -1610,7 +1619,8 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 		method(&r);
 		close_windows(&r, 1);
 		if (!r.stopping && steady_state(&r, HV_PHASE_AFTER) > 0)
-			deviate(&r, "steady state after the method did not hold");
+			deviate(&r, "steady state after the method did not "
+			    "hold");
 		alerts_wait(&r);
 	}
 	alerts_finish(&r);
@@ -1693,7 +1703,8 @@ scan_row(const struct hv_fault_row *row, void *arg)
 			return 0;
 		}
 		if (havoc_alive(row->run_pid)) {
-			hv_warn("fault %lld: run %lld is still running (pid %d); "
+			hv_warn("fault %lld: run %lld is still running (pid "
+			    "%d); "
 			    "not touched (use --force, or havoc halt)",
 			    (long long)row->id, (long long)row->run,
 			    row->run_pid);
@@ -1760,9 +1771,11 @@ hv_recover(struct hv_store *st, struct hv_loop *loop, int64_t run,
 	/* A run that died is over now: say so, and how it ended. */
 	for (i = 0; i < sc.nruns; i++) {
 		n = 0;
-		if (hv_store_faults_open(st, sc.runs[i], count_row, &n, &e) == -1)
+		if (hv_store_faults_open(st, sc.runs[i], count_row, &n,
+		    &e) == -1)
 			n = 1;
-		reason = hv_xasprintf("havoc stopped before the end of the run; "
+		reason = hv_xasprintf("havoc stopped before the end of the "
+		    "run; "
 		    "havoc recover %s", n == 0 ? "reverted its faults" :
 		    "could not revert all of its faults");
 		if (hv_store_run_end(st, sc.runs[i], HV_RUN_INTERRUPTED, 0,
