@@ -769,6 +769,51 @@ hv_http_call_label(const struct hv_call *call, const char *method_p,
 	hv_buf_puts(out, url != NULL ? url : "?");
 }
 
+int
+hv_http_api_check(const struct hv_call *call, const char *whose,
+    struct hv_buf *err)
+{
+	const char	*url;
+	int		 ret = 0;
+
+	if (hv_http_call_check(call, "method", "url", err) == -1)
+		ret = -1;
+	url = hv_node_text(hv_arg_node(call, "url"), 0);
+	if (url != NULL && strstr(url, "${") == NULL &&
+	    strpbrk(url, "?#") != NULL)
+		ret = hv_error(err, "url: give %s base URL, without a query or "
+		    "a fragment", whose);
+	return ret;
+}
+
+void
+hv_http_api_label(const struct hv_call *call, const char *method,
+    const char *path, struct hv_buf *out)
+{
+	hv_buf_printf(out, "%s ", method);
+	hv_http_base_url(call, 1, out);
+	hv_buf_puts(out, path);
+}
+
+void
+hv_http_call_done(struct hv_call *call, struct hv_http *h, int ok)
+{
+	call->latency_ms = h->res.total_ms;
+	call->priv = NULL;
+	hv_http_free(h);
+	hv_call_done(call, ok);
+}
+
+void
+hv_http_call_cancel(struct hv_call *call)
+{
+	if (call->priv == NULL)
+		return;
+	hv_http_free(call->priv);
+	call->priv = NULL;
+	hv_call_fail(call, "cancelled");
+}
+
 /* Reads 200 or "2xx" into the range of statuses it allows. */
 static int
 status_range(const struct hv_node *n, long *lo, long *hi)
@@ -874,6 +919,29 @@ hv_http_summary(const struct hv_http_res *res, size_t body_max,
 		hv_buf_putc(out, c);
 	}
 	if (n < res->body_size)
+		hv_buf_puts(out, "...");
+}
+
+int
+hv_http_success(const struct hv_http_res *res)
+{
+	return res->ok && res->status >= 200 && res->status <= 299;
+}
+
+void
+hv_http_snippet(struct hv_buf *out, const char *text)
+{
+	size_t		 i, n = strcspn(text, "\r\n");
+	unsigned char	 c;
+
+	if (n == 0)
+		return;
+	hv_buf_puts(out, ": ");
+	for (i = 0; i < n && i < HV_HTTP_SNIPPET; i++) {
+		c = (unsigned char)text[i];
+		hv_buf_putc(out, c < 0x20 || c == 0x7f ? '?' : c);
+	}
+	if (n > HV_HTTP_SNIPPET)
 		hv_buf_puts(out, "...");
 }
 

@@ -182,6 +182,36 @@ void		 hv_http_call_label(const struct hv_call *,
 		    struct hv_buf *out);
 
 /*
+ * Checks a call of hv_http_call_api(): what hv_http_call_check() checks,
+ * and that "url" is a base URL, without a query or a fragment. whose
+ * names the server in the message ("Prometheus'"). Returns -1 with every
+ * problem in err.
+ */
+int		 hv_http_api_check(const struct hv_call *, const char *whose,
+		    struct hv_buf *err);
+
+/*
+ * Appends "METHOD URL" of a request hv_http_call_api() makes: the "url"
+ * parameter with secrets as references, then path.
+ */
+void		 hv_http_api_label(const struct hv_call *, const char *method,
+		    const char *path, struct hv_buf *out);
+
+/*
+ * Ends a call whose one transfer, h, is over and was in call->priv:
+ * records the transfer's latency, frees h (the result with it), clears
+ * call->priv and calls hv_call_done(call, ok).
+ */
+void		 hv_http_call_done(struct hv_call *, struct hv_http *h,
+		    int ok);
+
+/*
+ * A driver's cancel hook when call->priv is its one transfer in flight
+ * (NULL when there is none): frees it and fails the call, "cancelled".
+ */
+void		 hv_http_call_cancel(struct hv_call *);
+
+/*
  * Expected statuses (the http probe's status, http.request's
  * expect_status): 200, "2xx", or a list of those. NULL means any status
  * below 400. hv_http_status_check() validates the form (-1 with a message
@@ -201,6 +231,19 @@ int		 hv_http_status_match(const struct hv_node *, long status,
  */
 void		 hv_http_summary(const struct hv_http_res *, size_t body_max,
 		    struct hv_buf *out);
+
+/* Whether a complete response came back with a 2xx status. */
+int		 hv_http_success(const struct hv_http_res *);
+
+#define HV_HTTP_SNIPPET	200	/* of a line, kept by hv_http_snippet() */
+
+/*
+ * Appends ": " and the first line of text: at most HV_HTTP_SNIPPET bytes
+ * with control characters replaced, and "..." when it was cut; nothing
+ * when that line is empty. For messages, what a server or a proxy said
+ * besides its status (text is usually the body).
+ */
+void		 hv_http_snippet(struct hv_buf *out, const char *text);
 
 /*
  * Appends s percent-encoded for a URL's query value or path segment:

@@ -15,13 +15,13 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "driver.h"
 #include "http.h"
 #include "node.h"
 #include "util.h"
 
 #define API_PATH	"/api/v2/alerts"
-#define BODY_SNIPPET	200	/* of an error body, kept in err */
 
 static const struct hv_param am_params[] = {
 	{ "url", HV_T_STR, 1, NULL, NULL,
@@ -71,33 +71,6 @@ struct tally {
 	int		 first_state;
 };
 
-/* Starts GET on the base URL with path appended. */
-static struct hv_http *
-api_get(struct hv_call *call, const char *path, hv_http_cb done,
-    struct hv_buf *err)
-{
-	return hv_http_call_api(call, "GET", path, NULL, 0, done, call, err);
-}
-
-/* Appends text in double quotes, escaped as a matcher's value is. */
-static void
-put_quoted(struct hv_buf *out, const char *s)
-{
-	hv_buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			hv_buf_putc(out, '\\');
-			hv_buf_putc(out, *s);
-		} else if (*s == '\n')
-			hv_buf_puts(out, "\\n");
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			hv_buf_putc(out, '?');
-		else
-			hv_buf_putc(out, *s);
-	}
-	hv_buf_putc(out, '"');
-}
-
 /* Appends one matcher: name="value" or, for "~re", name=~"re". */
 static void
 put_matcher(struct hv_buf *out, const char *name, const char *value)
@@ -108,7 +81,7 @@ put_matcher(struct hv_buf *out, const char *name, const char *value)
 		value++;
 	} else
 		hv_buf_putc(out, '=');
-	put_quoted(out, value);
+	hv_api_put_quoted(out, value);
 }
 
 /* Appends what the probe looks for: NodeDown{instance=~"web-.*"}. */
@@ -318,7 +291,7 @@ put_alert(const struct hv_call *call, const struct tally *t,
 	const struct hv_node	*ls = hv_arg_node(call, "labels");
 	json_t			*labels = json_object_get(t->first, "labels");
 	json_t			*v;
-	const char		*k, *s;
+	const char		*s;
 	size_t			 i, before;
 	int			 any = 0;
 
@@ -330,18 +303,12 @@ put_alert(const struct hv_call *call, const struct tally *t,
 		v = json_object_get(labels, ls->keys[i]->str);
 		hv_buf_printf(out, "%s%s=", any ? ", " : "",
 		    ls->keys[i]->str);
-		put_quoted(out, json_is_string(v) ? json_string_value(v) : "");
+		hv_api_put_quoted(out, json_is_string(v) ?
+		    json_string_value(v) : "");
 		any = 1;
 	}
-	if (!any) {
-		json_object_foreach(labels, k, v) {
-			if (strcmp(k, "alertname") == 0 || !json_is_string(v))
-				continue;
-			hv_buf_printf(out, "%s%s=", any ? ", " : "", k);
-			put_quoted(out, json_string_value(v));
-			any = 1;
-		}
-	}
+	if (!any)
+		hv_api_put_labels(out, labels, "alertname");
 	if (out->len == before) {
 		out->len--;
 		out->s[out->len] = '\0';
@@ -377,34 +344,6 @@ put_counts(const struct tally *t, struct hv_buf *out)
 	hv_buf_putc(out, ')');
 }
 
-/*
- * Appends what an error response said: a JSON string or an object's
- * message (go-swagger's errors), else the body's first line.
- */
-static void
-put_error_body(struct hv_buf *out, const struct hv_http_res *res)
-{
-	json_t		*j;
-	const char	*s = NULL, *p;
-	size_t		 i, n;
-
-	j = json_loadb(res->body.s, res->body.len, JSON_DECODE_ANY, NULL);
-	if (json_is_string(j))
-		s = json_string_value(j);
-	else if (json_is_object(j))
-		s = json_string_value(json_object_get(j, "message"));
-	p = s != NULL ? s : res->body.s;
-	n = strcspn(p, "\r\n");
-	if (n > 0)
-		hv_buf_puts(out, ": ");
-	for (i = 0; i < n && i < BODY_SNIPPET; i++)
-		hv_buf_putc(out, (unsigned char)p[i] < 0x20 ||
-		    p[i] == 0x7f ? '?' : p[i]);
-	if (n > BODY_SNIPPET)
-		hv_buf_puts(out, "...");
-	json_decref(j);
-}
-
 /* A complete response against the expectations; 1 when they hold. */
 static int
 verdict(struct hv_call *call, const struct hv_http_res *res)
@@ -413,24 +352,19 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 	struct tally	 t;
 	struct hv_buf	 sel = HV_BUF_INIT;
 	json_t		*root = NULL;
-	json_error_t	 jerr;
 	const char	*alertname;
 	long long	 need = 1;
 	size_t		 n = 0;
 	int		 ok = 0;
 
-	if (res->status < 200 || res->status > 299) {
+	if (!hv_http_success(res)) {
 		hv_error(&call->err, "alertmanager: status %ld", res->status);
-		put_error_body(&call->err, res);
+		hv_api_error_body(&call->err, res);
 		goto out;
 	}
-	root = json_loadb(res->body.s, res->body.len, 0, &jerr);
-	if (root == NULL) {
-		hv_error(&call->err, "alertmanager: response is not JSON%s: "
-		    "%s", res->truncated ? " (cut at the size limit)" : "",
-		    jerr.text);
+	root = hv_api_json(res, 0, "alertmanager: response", &call->err);
+	if (root == NULL)
 		goto out;
-	}
 	alertname = hv_node_text(hv_arg_node(call, "alertname"), 0);
 	if ((ms = matchers_new(call, &n, &call->err)) == NULL ||
 	    tally(root, alertname != NULL ? alertname : "", ms, n, &t,
@@ -475,15 +409,6 @@ out:
 	return ok;
 }
 
-/* "GET http://mon:9093/api/v2/alerts" with secrets as references. */
-static void
-label(const struct hv_call *call, struct hv_buf *out)
-{
-	hv_buf_puts(out, "GET ");
-	hv_http_base_url(call, 1, out);
-	hv_buf_puts(out, API_PATH);
-}
-
 static void
 am_done(struct hv_http *h, void *arg)
 {
@@ -492,16 +417,13 @@ am_done(struct hv_http *h, void *arg)
 	struct hv_buf			 what = HV_BUF_INIT;
 	int				 ok = 0;
 
-	call->latency_ms = res->total_ms;
 	if (!res->ok) {
-		label(call, &what);
+		hv_http_api_label(call, "GET", API_PATH, &what);
 		hv_error(&call->err, "%s: %s", what.s, res->error);
 		hv_buf_release(&what);
 	} else
 		ok = verdict(call, res);
-	call->priv = NULL;
-	hv_http_free(h);
-	hv_call_done(call, ok);
+	hv_http_call_done(call, h, ok);
 }
 
 /*
@@ -541,63 +463,38 @@ am_start(struct hv_call *call)
 	call->state[0] = '\0';
 	hv_buf_puts(&path, API_PATH);
 	put_query(call, &path);
-	call->priv = api_get(call, path.s, am_done, &call->err);
+	call->priv = hv_http_call_api(call, "GET", path.s, NULL, 0, am_done,
+	    call, &call->err);
 	hv_buf_release(&path);
 	return call->priv != NULL ? 0 : -1;
 }
 
-static void
-am_cancel(struct hv_call *call)
+/* A label's value at load time: a regex (~re) must compile. */
+static int
+check_value(const char *name, const struct hv_node *value,
+    struct hv_buf *err)
 {
-	if (call->priv == NULL)
-		return;
-	hv_http_free(call->priv);
-	call->priv = NULL;
-	hv_call_fail(call, "cancelled");
+	const char	*v = hv_node_text(value, 0);
+	char		 msg[128];
+	regex_t		 re;
+
+	if (v == NULL || v[0] != '~' || strstr(v, "${") != NULL)
+		return 0;
+	if (compile(&re, v + 1, msg, sizeof msg) == -1)
+		return hv_error(err, "labels.%s: bad regular expression "
+		    "\"%s\": %s", name, hv_node_text(value, 1), msg);
+	regfree(&re);
+	return 0;
 }
 
 /* Load time: the URL, the name, the labels and their regexes. */
 static int
 am_check(const struct hv_call *call, struct hv_buf *err)
 {
-	const struct hv_node	*ls = hv_arg_node(call, "labels");
-	const char		*url, *name, *v;
-	char			 msg[128];
-	regex_t			 re;
-	size_t			 i;
-	int			 ret = 0;
+	int	ret = 0;
 
-	if (hv_http_call_check(call, "method", "url", err) == -1)
+	if (hv_api_check_alert(call, check_value, err) == -1)
 		ret = -1;
-	url = hv_node_text(hv_arg_node(call, "url"), 0);
-	if (url != NULL && strstr(url, "${") == NULL &&
-	    strpbrk(url, "?#") != NULL)
-		ret = hv_error(err, "url: give Alertmanager's base URL, "
-		    "without a query or a fragment");
-	name = hv_node_text(hv_arg_node(call, "alertname"), 0);
-	if (name != NULL && *name == '\0')
-		ret = hv_error(err, "alertname: empty");
-	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
-		name = ls->keys[i]->str;
-		if (name == NULL || *name == '\0') {
-			ret = hv_error(err, "labels: a label needs a name");
-			continue;
-		}
-		if (strcmp(name, "alertname") == 0) {
-			ret = hv_error(err, "labels: give the alert's name as "
-			    "alertname, not as a label");
-			continue;
-		}
-		v = hv_node_text(ls->items[i], 0);
-		if (v == NULL || v[0] != '~' || strstr(v, "${") != NULL)
-			continue;
-		if (compile(&re, v + 1, msg, sizeof msg) == -1)
-			ret = hv_error(err, "labels.%s: bad regular expression "
-			    "\"%s\": %s", name, hv_node_text(ls->items[i], 1),
-			    msg);
-		else
-			regfree(&re);
-	}
 	if (hv_exp_has(call, "count_at_least")) {
 		if (!hv_exp_bool(call, "active"))
 			ret = hv_error(err, "count_at_least needs active: "
@@ -613,18 +510,10 @@ am_check(const struct hv_call *call, struct hv_buf *err)
 static void
 am_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 {
-	const struct hv_node	*ls = hv_arg_node(call, "labels");
-	const char		*name, *v;
-	size_t			 i;
-
 	(void)revert;
-	label(call, out);
-	name = hv_node_text(hv_arg_node(call, "alertname"), 1);
-	hv_buf_printf(out, " alertname=%s", name != NULL ? name : "?");
-	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
-		if ((v = hv_node_text(ls->items[i], 1)) != NULL)
-			hv_buf_printf(out, " %s=%s", ls->keys[i]->str, v);
-	}
+	hv_http_api_label(call, "GET", API_PATH, out);
+	hv_buf_putc(out, ' ');
+	hv_api_describe_alert(call, out);
 }
 
 const struct hv_driver hv_probe_alertmanager = {
@@ -637,5 +526,5 @@ const struct hv_driver hv_probe_alertmanager = {
 	.start = am_start,
 	.check = am_check,
 	.describe = am_describe,
-	.cancel = am_cancel,
+	.cancel = hv_http_call_cancel,
 };

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "driver.h"
 #include "http.h"
 #include "node.h"
@@ -218,18 +219,13 @@ check_json(struct hv_call *call, const struct hv_node *js,
     const struct hv_http_res *res)
 {
 	json_t		*root, *v;
-	json_error_t	 jerr;
 	struct hv_buf	 got = HV_BUF_INIT;
 	const char	*path;
 	size_t		 i;
 
-	root = json_loadb(res->body.s, res->body.len, JSON_DECODE_ANY, &jerr);
-	if (root == NULL) {
-		hv_error(&call->err, "body is not JSON%s: %s",
-		    res->truncated ? " (cut at the size limit)" : "",
-		    jerr.text);
+	root = hv_api_json(res, JSON_DECODE_ANY, "body", &call->err);
+	if (root == NULL)
 		return;
-	}
 	for (i = 0; i < js->n; i++) {
 		path = js->keys[i]->str;
 		v = json_path(root, path);
@@ -321,7 +317,6 @@ http_done(struct hv_http *h, void *arg)
 	struct hv_buf			 label = HV_BUF_INIT;
 	int				 ok = 0;
 
-	call->latency_ms = res->total_ms;
 	if (!res->ok) {
 		hv_http_call_label(call, "method", "url", &label);
 		hv_error(&call->err, "%s: %s", label.s, res->error);
@@ -331,9 +326,7 @@ http_done(struct hv_http *h, void *arg)
 		ok = verdict(call, res);
 		hv_http_summary(res, ok ? 0 : FAIL_BODY_MAX, &call->out);
 	}
-	call->priv = NULL;
-	hv_http_free(h);
-	hv_call_done(call, ok);
+	hv_http_call_done(call, h, ok);
 }
 
 static int
@@ -342,16 +335,6 @@ http_start(struct hv_call *call)
 	call->priv = hv_http_call_start(call, "method", "url", "body",
 	    http_done, call, &call->err);
 	return call->priv != NULL ? 0 : -1;
-}
-
-static void
-http_cancel(struct hv_call *call)
-{
-	if (call->priv == NULL)
-		return;
-	hv_http_free(call->priv);
-	call->priv = NULL;
-	hv_call_fail(call, "cancelled");
 }
 
 /* Load time: URL, method, headers, and every expectation's form. */
@@ -422,5 +405,5 @@ const struct hv_driver hv_probe_http = {
 	.start = http_start,
 	.check = http_check,
 	.describe = http_describe,
-	.cancel = http_cancel,
+	.cancel = hv_http_call_cancel,
 };

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "driver.h"
 #include "http.h"
 #include "node.h"
@@ -23,7 +24,6 @@
 #define API_PATH	"/api/v1/query"
 #define OUT_SERIES	20	/* series listed in out */
 #define ERR_SERIES	5	/* failing series named in err */
-#define BODY_SNIPPET	200	/* of an error body, kept in err */
 
 static const struct hv_param prom_params[] = {
 	{ "url", HV_T_STR, 1, NULL, NULL,
@@ -164,14 +164,6 @@ bound_holds(const struct bound *b, double v)
 	return 0;
 }
 
-/* Starts GET on the base URL with path appended. */
-static struct hv_http *
-api_get(struct hv_call *call, const char *path, hv_http_cb done,
-    struct hv_buf *err)
-{
-	return hv_http_call_api(call, "GET", path, NULL, 0, done, call, err);
-}
-
 /* "query up at http://mon:9090": what the probe asks, for messages. */
 static void
 label(const struct hv_call *call, struct hv_buf *out)
@@ -182,44 +174,6 @@ label(const struct hv_call *call, struct hv_buf *out)
 	hv_http_base_url(call, 1, out);
 }
 
-/* Appends text with quotes, backslashes and control characters escaped. */
-static void
-put_quoted(struct hv_buf *out, const char *s)
-{
-	hv_buf_putc(out, '"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			hv_buf_putc(out, '\\');
-			hv_buf_putc(out, *s);
-		} else if (*s == '\n')
-			hv_buf_puts(out, "\\n");
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			hv_buf_putc(out, '?');
-		else
-			hv_buf_putc(out, *s);
-	}
-	hv_buf_putc(out, '"');
-}
-
-/* Appends a series' labels but its name: instance="web-1:9100", ... */
-static void
-put_labels(struct hv_buf *out, json_t *metric)
-{
-	const char	*k;
-	json_t		*v;
-	int		 first = 1;
-
-	json_object_foreach(metric, k, v) {
-		if (strcmp(k, "__name__") == 0 || !json_is_string(v))
-			continue;
-		if (!first)
-			hv_buf_puts(out, ", ");
-		hv_buf_printf(out, "%s=", k);
-		put_quoted(out, json_string_value(v));
-		first = 0;
-	}
-}
-
 /* Appends a series as Prometheus shows it: up{job="node"} 1. */
 static void
 put_sample(struct hv_buf *out, const struct sample *s)
@@ -228,7 +182,7 @@ put_sample(struct hv_buf *out, const struct sample *s)
 
 	name = json_string_value(json_object_get(s->metric, "__name__"));
 	hv_buf_printf(out, "%s{", name != NULL ? name : "");
-	put_labels(out, s->metric);
+	hv_api_put_labels(out, s->metric, "__name__");
 	hv_buf_printf(out, "} %s", s->text);
 }
 
@@ -337,27 +291,6 @@ read_result(json_t *data, struct sample **out, size_t *n, int *scalar,
 	return 0;
 }
 
-/*
- * Appends an error body's first line, bounded and without control
- * characters: what a proxy or a server said besides its status.
- */
-static void
-put_snippet(struct hv_buf *out, const struct hv_http_res *res)
-{
-	size_t		 i, n = strcspn(res->body.s, "\r\n");
-	unsigned char	 c;
-
-	if (n == 0)
-		return;
-	hv_buf_puts(out, ": ");
-	for (i = 0; i < n && i < BODY_SNIPPET; i++) {
-		c = (unsigned char)res->body.s[i];
-		hv_buf_putc(out, c < 0x20 || c == 0x7f ? '?' : c);
-	}
-	if (n > BODY_SNIPPET)
-		hv_buf_puts(out, "...");
-}
-
 /* The series' labels as " (instance="web-1")", or nothing. */
 static void
 put_where(struct hv_buf *out, const struct sample *s)
@@ -366,7 +299,7 @@ put_where(struct hv_buf *out, const struct sample *s)
 
 	hv_buf_puts(out, " (");
 	before = out->len;
-	put_labels(out, s->metric);
+	hv_api_put_labels(out, s->metric, "__name__");
 	if (out->len == before) {
 		out->len -= 2;
 		out->s[out->len] = '\0';
@@ -455,13 +388,14 @@ static int
 verdict(struct hv_call *call, const struct hv_http_res *res)
 {
 	json_t		*root, *data;
-	json_error_t	 jerr;
+	struct hv_buf	 why = HV_BUF_INIT;
 	struct sample	*ss = NULL;
 	const char	*status, *etype, *emsg;
 	size_t		 n = 0;
 	int		 ok = 0, scalar = 0;
 
-	root = json_loadb(res->body.s, res->body.len, 0, &jerr);
+	/* Told after the status: a proxy's error page is not JSON either. */
+	root = hv_api_json(res, 0, "prometheus: response", &why);
 	status = json_string_value(json_object_get(root, "status"));
 	/* Prometheus' own errors come as JSON with a 4xx or 5xx status. */
 	if (status != NULL && strcmp(status, "error") == 0) {
@@ -472,15 +406,13 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 		    emsg != NULL ? emsg : "no message");
 		goto out;
 	}
-	if (res->status < 200 || res->status > 299) {
+	if (!hv_http_success(res)) {
 		hv_error(&call->err, "prometheus: status %ld", res->status);
-		put_snippet(&call->err, res);
+		hv_http_snippet(&call->err, res->body.s);
 		goto out;
 	}
 	if (root == NULL) {
-		hv_error(&call->err, "prometheus: response is not JSON%s: %s",
-		    res->truncated ? " (cut at the size limit)" : "",
-		    jerr.text);
+		hv_error(&call->err, "%s", why.s);
 		goto out;
 	}
 	if (status == NULL || strcmp(status, "success") != 0) {
@@ -505,6 +437,7 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 out:
 	free(ss);
 	json_decref(root);
+	hv_buf_release(&why);
 	return ok;
 }
 
@@ -516,16 +449,13 @@ prom_done(struct hv_http *h, void *arg)
 	struct hv_buf			 what = HV_BUF_INIT;
 	int				 ok = 0;
 
-	call->latency_ms = res->total_ms;
 	if (!res->ok) {
 		label(call, &what);
 		hv_error(&call->err, "%s: %s", what.s, res->error);
 		hv_buf_release(&what);
 	} else
 		ok = verdict(call, res);
-	call->priv = NULL;
-	hv_http_free(h);
-	hv_call_done(call, ok);
+	hv_http_call_done(call, h, ok);
 }
 
 static int
@@ -536,19 +466,10 @@ prom_start(struct hv_call *call)
 
 	hv_buf_puts(&path, API_PATH "?query=");
 	hv_http_urlencode(&path, q != NULL ? q : "");
-	call->priv = api_get(call, path.s, prom_done, &call->err);
+	call->priv = hv_http_call_api(call, "GET", path.s, NULL, 0, prom_done,
+	    call, &call->err);
 	hv_buf_release(&path);
 	return call->priv != NULL ? 0 : -1;
-}
-
-static void
-prom_cancel(struct hv_call *call)
-{
-	if (call->priv == NULL)
-		return;
-	hv_http_free(call->priv);
-	call->priv = NULL;
-	hv_call_fail(call, "cancelled");
 }
 
 /* Load time: the URL, the query, and the form of every expectation. */
@@ -556,17 +477,12 @@ static int
 prom_check(const struct hv_call *call, struct hv_buf *err)
 {
 	const struct hv_node	*v;
-	const char		*url, *q;
+	const char		*q;
 	struct bound		 b;
 	int			 ret = 0;
 
-	if (hv_http_call_check(call, "method", "url", err) == -1)
+	if (hv_http_api_check(call, "Prometheus'", err) == -1)
 		ret = -1;
-	url = hv_node_text(hv_arg_node(call, "url"), 0);
-	if (url != NULL && strstr(url, "${") == NULL &&
-	    strpbrk(url, "?#") != NULL)
-		ret = hv_error(err, "url: give Prometheus' base URL, without "
-		    "a query or a fragment");
 	q = hv_node_text(hv_arg_node(call, "query"), 0);
 	if (q != NULL && q[strspn(q, " \t\r\n")] == '\0')
 		ret = hv_error(err, "query: empty");
@@ -607,5 +523,5 @@ const struct hv_driver hv_probe_prometheus = {
 	.start = prom_start,
 	.check = prom_check,
 	.describe = prom_describe,
-	.cancel = prom_cancel,
+	.cancel = hv_http_call_cancel,
 };

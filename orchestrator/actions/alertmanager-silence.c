@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "driver.h"
 #include "http.h"
 #include "node.h"
@@ -24,7 +25,6 @@
 #define CREATE_PATH	"/api/v2/silences"
 #define LIST_PATH	"/api/v2/silences"
 #define EXPIRE_PATH	"/api/v2/silence/"
-#define BODY_SNIPPET	200	/* of an error body, kept in err */
 
 static const struct hv_param silence_params[] = {
 	{ "url", HV_T_STR, 1, NULL, NULL,
@@ -83,6 +83,26 @@ op_free(struct op *op)
 	free(op);
 }
 
+/*
+ * Starts op's first request and gives op to the call; -1 with op freed
+ * when the request cannot start.
+ */
+static int
+op_start(struct op *op, const char *method, const char *path,
+    const char *body, hv_http_cb done)
+{
+	struct hv_call	*call = op->call;
+
+	op->h = hv_http_call_api(call, method, path, body, 0, done, op,
+	    &call->err);
+	if (op->h == NULL) {
+		op_free(op);
+		return -1;
+	}
+	call->priv = op;
+	return 0;
+}
+
 /* Frees the work and ends the call; nothing of op is touched after. */
 static void
 op_done(struct op *op, int ok)
@@ -94,55 +114,19 @@ op_done(struct op *op, int ok)
 	hv_call_done(call, ok);
 }
 
-
-/* "POST http://mon:9093/api/v2/silences", secrets as references. */
-static void
-label(const struct hv_call *call, const char *method, const char *path,
-    struct hv_buf *out)
-{
-	hv_buf_printf(out, "%s ", method);
-	hv_http_base_url(call, 1, out);
-	hv_buf_puts(out, path);
-}
-
 /*
  * Appends why a response is not a success: the transport's error, or the
- * status and what the body said (a JSON string, go-swagger's message, or
- * the first line of text).
+ * status and what the body said.
  */
 static void
 put_failure(struct hv_buf *out, const struct hv_http_res *res)
 {
-	json_t		*j;
-	const char	*s = NULL, *p;
-	size_t		 i, n;
-
 	if (!res->ok) {
 		hv_buf_puts(out, res->error);
 		return;
 	}
 	hv_buf_printf(out, "status %ld", res->status);
-	j = json_loadb(res->body.s, res->body.len, JSON_DECODE_ANY, NULL);
-	if (json_is_string(j))
-		s = json_string_value(j);
-	else if (json_is_object(j))
-		s = json_string_value(json_object_get(j, "message"));
-	p = s != NULL ? s : res->body.s;
-	n = strcspn(p, "\r\n");
-	if (n > 0)
-		hv_buf_puts(out, ": ");
-	for (i = 0; i < n && i < BODY_SNIPPET; i++)
-		hv_buf_putc(out, (unsigned char)p[i] < 0x20 ||
-		    p[i] == 0x7f ? '?' : p[i]);
-	if (n > BODY_SNIPPET)
-		hv_buf_puts(out, "...");
-	json_decref(j);
-}
-
-static int
-is_success(const struct hv_http_res *res)
-{
-	return res->ok && res->status >= 200 && res->status <= 299;
+	hv_api_error_body(out, res);
 }
 
 /* The comment as sent: the experiment's, then the tag in brackets. */
@@ -216,8 +200,8 @@ create_done(struct hv_http *h, void *arg)
 	int				 ok = 0;
 
 	call->latency_ms = res->total_ms;
-	if (!is_success(res)) {
-		label(call, "POST", CREATE_PATH, &call->err);
+	if (!hv_http_success(res)) {
+		hv_http_api_label(call, "POST", CREATE_PATH, &call->err);
 		hv_buf_puts(&call->err, ": ");
 		put_failure(&call->err, res);
 		op_done(op, 0);
@@ -244,6 +228,7 @@ silence_start(struct hv_call *call)
 	json_t		*body;
 	char		*comment, *text, starts[32];
 	int64_t		 now = hv_wall_ms();
+	int		 rc;
 
 	if (call->tag == NULL || *call->tag == '\0')
 		return hv_error(&call->err, "no tag to find the silence by "
@@ -258,17 +243,12 @@ silence_start(struct hv_call *call)
 	    matchers_json(call), "startsAt", starts, "endsAt", op->ends,
 	    "createdBy", "havoc", "comment", comment);
 	text = json_dumps(body, JSON_COMPACT);
-	op->h = hv_http_call_api(call, "POST", CREATE_PATH, text != NULL ? text :
-	    "{}", 0, create_done, op, &call->err);
+	rc = op_start(op, "POST", CREATE_PATH, text != NULL ? text : "{}",
+	    create_done);
 	free(text);
 	free(comment);
 	json_decref(body);
-	if (op->h == NULL) {
-		op_free(op);
-		return -1;
-	}
-	call->priv = op;
-	return 0;
+	return rc;
 }
 
 /* Ends the revert once every expiry has answered. */
@@ -303,12 +283,12 @@ expire_done(struct hv_http *h, void *arg)
 	 * Gone (404) or expired meanwhile is what the revert wants: the
 	 * silence is no longer in force.
 	 */
-	if (is_success(res) || (res->ok && res->status == 404) ||
+	if (hv_http_success(res) || (res->ok && res->status == 404) ||
 	    (res->ok && res->status == 500 &&
 	    strstr(res->body.s, "already expired") != NULL))
 		ex->ok = 1;
 	else {
-		label(op->call, "DELETE", EXPIRE_PATH, &ex->why);
+		hv_http_api_label(op->call, "DELETE", EXPIRE_PATH, &ex->why);
 		hv_buf_printf(&ex->why, "%.64s: ", ex->id);
 		put_failure(&ex->why, res);
 	}
@@ -361,25 +341,20 @@ list_done(struct hv_http *h, void *arg)
 	const struct hv_http_res	*res = hv_http_result(h);
 	struct hv_buf			 path = HV_BUF_INIT;
 	json_t				*root = NULL;
-	json_error_t			 jerr;
 	struct expiry			*ex;
 	int64_t				 left;
 	size_t				 i;
 
 	call->latency_ms = res->total_ms;
-	if (!is_success(res)) {
-		label(call, "GET", LIST_PATH, &call->err);
+	if (!hv_http_success(res)) {
+		hv_http_api_label(call, "GET", LIST_PATH, &call->err);
 		hv_buf_puts(&call->err, ": ");
 		put_failure(&call->err, res);
 		goto fail;
 	}
-	if ((root = json_loadb(res->body.s, res->body.len, 0, &jerr)) ==
-	    NULL) {
-		hv_error(&call->err, "alertmanager: response is not JSON%s: "
-		    "%s", res->truncated ? " (cut at the size limit)" : "",
-		    jerr.text);
+	root = hv_api_json(res, 0, "alertmanager: response", &call->err);
+	if (root == NULL)
 		goto fail;
-	}
 	if (collect(op, root, call->tag, &call->err) == -1)
 		goto fail;
 	json_decref(root);
@@ -431,14 +406,7 @@ silence_revert(struct hv_call *call)
 	op = hv_xcalloc(1, sizeof *op);
 	op->call = call;
 	op->deadline = hv_mono_ms() + hv_arg_ms(call, "timeout");
-	op->h = hv_http_call_api(call, "GET", LIST_PATH, NULL, 0, list_done, op,
-	    &call->err);
-	if (op->h == NULL) {
-		op_free(op);
-		return -1;
-	}
-	call->priv = op;
-	return 0;
+	return op_start(op, "GET", LIST_PATH, NULL, list_done);
 }
 
 static void
@@ -451,38 +419,30 @@ silence_cancel(struct hv_call *call)
 	hv_call_fail(call, "cancelled");
 }
 
+/*
+ * A label's value at load time. Alertmanager's regexes are RE2: it checks
+ * them itself, all but an empty one.
+ */
+static int
+check_value(const char *name, const struct hv_node *value,
+    struct hv_buf *err)
+{
+	const char	*v = hv_node_text(value, 0);
+
+	if (v != NULL && strcmp(v, "~") == 0)
+		return hv_error(err, "labels.%s: empty regular expression",
+		    name);
+	return 0;
+}
+
 /* Load time: the URL, the name, the labels and the duration. */
 static int
 silence_check(const struct hv_call *call, struct hv_buf *err)
 {
-	const struct hv_node	*ls = hv_arg_node(call, "labels");
-	const char		*url, *name, *v;
-	size_t			 i;
-	int			 ret = 0;
+	int	ret = 0;
 
-	if (hv_http_call_check(call, "method", "url", err) == -1)
+	if (hv_api_check_alert(call, check_value, err) == -1)
 		ret = -1;
-	url = hv_node_text(hv_arg_node(call, "url"), 0);
-	if (url != NULL && strstr(url, "${") == NULL &&
-	    strpbrk(url, "?#") != NULL)
-		ret = hv_error(err, "url: give Alertmanager's base URL, "
-		    "without a query or a fragment");
-	name = hv_node_text(hv_arg_node(call, "alertname"), 0);
-	if (name != NULL && *name == '\0')
-		ret = hv_error(err, "alertname: empty");
-	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
-		name = ls->keys[i]->str;
-		v = hv_node_text(ls->items[i], 0);
-		if (name == NULL || *name == '\0')
-			ret = hv_error(err, "labels: a label needs a name");
-		else if (strcmp(name, "alertname") == 0)
-			ret = hv_error(err, "labels: give the alert's name as "
-			    "alertname, not as a label");
-		else if (v != NULL && strcmp(v, "~") == 0)
-			ret = hv_error(err, "labels.%s: empty regular "
-			    "expression", name);
-	}
-	/* Alertmanager's regexes are RE2: it checks them itself. */
 	if (hv_arg_has(call, "duration") && hv_arg_ms(call, "duration") <= 0)
 		ret = hv_error(err, "duration: must be more than 0");
 	return ret;
@@ -495,21 +455,15 @@ silence_check(const struct hv_call *call, struct hv_buf *err)
 static void
 silence_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 {
-	const struct hv_node	*ls = hv_arg_node(call, "labels");
-	const char		*v;
-	size_t			 i;
+	const char	*v;
 
 	if (revert) {
 		hv_buf_printf(out, "expire havoc's silence %s",
 		    call->tag != NULL ? call->tag : "(no tag)");
 		return;
 	}
-	v = hv_arg_str(call, "alertname");
-	hv_buf_printf(out, "silence alertname=%s", v != NULL ? v : "?");
-	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
-		if ((v = hv_node_text(ls->items[i], 1)) != NULL)
-			hv_buf_printf(out, " %s=%s", ls->keys[i]->str, v);
-	}
+	hv_buf_puts(out, "silence ");
+	hv_api_describe_alert(call, out);
 	v = hv_arg_str(call, "duration");
 	hv_buf_printf(out, " for %s", v != NULL ? v : "?");
 }

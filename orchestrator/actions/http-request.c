@@ -59,12 +59,9 @@ request_done(struct hv_http *h, void *arg)
 	else
 		ok = 1;
 	hv_http_summary(res, BODY_KEEP, &call->out);
-	call->latency_ms = res->total_ms;
-	call->priv = NULL;
-	hv_http_free(h);
 	hv_buf_release(&label);
 	hv_buf_release(&exp);
-	hv_call_done(call, ok);
+	hv_http_call_done(call, h, ok);
 }
 
 static int
@@ -139,16 +136,6 @@ request_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 		hv_buf_puts(out, "nothing to revert");
 }
 
-static void
-request_cancel(struct hv_call *call)
-{
-	if (call->priv == NULL)
-		return;
-	hv_http_free(call->priv);
-	call->priv = NULL;
-	hv_call_fail(call, "cancelled");
-}
-
 const struct hv_driver hv_action_http_request = {
 	.name = "http.request",
 	.kind = HV_ACTION,
@@ -160,5 +147,5 @@ const struct hv_driver hv_action_http_request = {
 	.is_fault = request_is_fault,
 	.check = request_check,
 	.describe = request_describe,
-	.cancel = request_cancel,
+	.cancel = hv_http_call_cancel,
 };

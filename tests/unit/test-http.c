@@ -2,10 +2,10 @@
  * test-http.c - the libcurl seam and the HTTP and TCP drivers, against a
  * real HTTP server on 127.0.0.1 that the test starts and stops itself.
  *
- * The server is a child process that accepts on an ephemeral port and
- * forks one grandchild per connection (so slow answers overlap), in its
- * own process group; teardown kills the group and reaps the child. Every
- * loop run in here has a deadline.
+ * The server (httpd.h) is a child process that accepts on an ephemeral
+ * port and forks one grandchild per connection (so slow answers overlap),
+ * in its own process group; teardown kills the group and reaps the child.
+ * Every loop run in here has a deadline.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -24,13 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "driver.h"
 #include "http.h"
+#include "httpd.h"
 #include "loop.h"
 #include "node.h"
 #include "util.h"
@@ -42,8 +42,7 @@ extern const struct hv_driver hv_action_http_request;
 #define SLOW_MS		1500
 #define BIG_SIZE	100000
 
-static pid_t	server_pid = -1;
-static int	server_port;
+static struct httpd	srv;
 
 /* ---- the test server ---------------------------------------------- */
 
@@ -52,234 +51,88 @@ static const char json_body[] =
     "\"ok\": true, \"none\": null, \"items\": [{\"name\": \"a\"}, "
     "{\"name\": \"b\"}], \"tags\": [\"x\", \"y\"]}}";
 
-static void
-write_all(int fd, const char *p, size_t n)
+/* A request header's value for /echo: "-" when there is none. */
+static const char *
+or_dash(const char *s)
 {
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	return s != NULL ? s : "-";
 }
 
+/* Answers one request by its path. */
 static void
-respond(int fd, int status, const char *extra, const char *body,
-    size_t blen)
+serve(int fd, const struct httpd_req *req, void *arg)
 {
-	char	head[512];
-	int	n;
-
-	n = snprintf(head, sizeof head, "HTTP/1.1 %d X\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n%s\r\n", status,
-	    blen, extra);
-	write_all(fd, head, (size_t)n);
-	write_all(fd, body, blen);
-}
-
-/* The value of a request header, or "-". */
-static void
-req_header(const char *req, const char *name, char *out, size_t len)
-{
-	const char	*p = req;
-	size_t		 nlen = strlen(name), n;
-
-	snprintf(out, len, "-");
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
-			p += nlen + 1;
-			while (*p == ' ')
-				p++;
-			n = strcspn(p, "\r\n");
-			snprintf(out, len, "%.*s", (int)n, p);
-			return;
-		}
-	}
-}
-
-/* Reads one request and answers it by path. */
-static void
-serve(int fd)
-{
-	char		 req[65536], method[16], path[256], auth[256];
-	char		 ctype[256], custom[256], body[1024], *big;
-	const char	*hend, *rbody;
-	size_t		 have = 0;
-	ssize_t		 r;
-	long long	 clen = 0;
+	char		 auth[256], ctype[256], custom[256], body[1024], *big;
+	const char	*method = req->method, *path = req->target;
 	int		 n;
 
-	for (;;) {
-		r = read(fd, req + have, sizeof req - 1 - have);
-		if (r <= 0)
-			return;
-		have += (size_t)r;
-		req[have] = '\0';
-		if ((hend = strstr(req, "\r\n\r\n")) == NULL)
-			continue;
-		req_header(req, "Content-Length", body, sizeof body);
-		if (strcmp(body, "-") != 0)
-			(void)hv_parse_int(body, &clen);
-		if ((long long)(have - (size_t)(hend + 4 - req)) >= clen)
-			break;
-	}
-	rbody = hend + 4;
-	if (sscanf(req, "%15s %255s", method, path) != 2)
-		return;
-
+	(void)arg;
 	if (strcmp(path, "/ok") == 0) {
-		respond(fd, 200, "Content-Type: text/html\r\nX-Test: yes\r\n"
-		    "X-Multi: a\r\nX-Multi: b\r\n",
+		httpd_respond(fd, 200, "Content-Type: text/html\r\n"
+		    "X-Test: yes\r\nX-Multi: a\r\nX-Multi: b\r\n",
 		    "<h1>Welcome to havoc</h1>\n", 26);
 	} else if (strcmp(path, "/fail") == 0) {
-		respond(fd, 503, "", "service unavailable\n", 20);
+		httpd_respond(fd, 503, "", "service unavailable\n", 20);
 	} else if (strcmp(path, "/slow") == 0) {
 		usleep(SLOW_MS * 1000);
-		respond(fd, 200, "", "slow\n", 5);
+		httpd_respond(fd, 200, "", "slow\n", 5);
 	} else if (strcmp(path, "/json") == 0) {
-		respond(fd, 200, "Content-Type: application/json\r\n",
+		httpd_respond(fd, 200, "Content-Type: application/json\r\n",
 		    json_body, strlen(json_body));
 	} else if (strcmp(path, "/redirect") == 0) {
-		respond(fd, 302, "Location: /ok\r\n", "", 0);
+		httpd_respond(fd, 302, "Location: /ok\r\n", "", 0);
 	} else if (strcmp(path, "/redirect-file") == 0) {
-		respond(fd, 302, "Location: file:///etc/passwd\r\n", "", 0);
+		httpd_respond(fd, 302, "Location: file:///etc/passwd\r\n", "",
+		    0);
 	} else if (strcmp(path, "/big") == 0) {
 		big = malloc(BIG_SIZE);
 		memset(big, 'x', BIG_SIZE);
-		respond(fd, 200, "", big, BIG_SIZE);
+		httpd_respond(fd, 200, "", big, BIG_SIZE);
 		free(big);
 	} else if (strcmp(path, "/echo") == 0) {
-		req_header(req, "Authorization", auth, sizeof auth);
-		req_header(req, "Content-Type", ctype, sizeof ctype);
-		req_header(req, "X-Custom", custom, sizeof custom);
 		n = snprintf(body, sizeof body, "%s %s\nauthorization: %s\n"
-		    "content-type: %s\nx-custom: %s\n\n%s", method, path, auth,
-		    ctype, custom, rbody);
-		respond(fd, 200, "", body, (size_t)n);
+		    "content-type: %s\nx-custom: %s\n\n%s", method, path,
+		    or_dash(httpd_header(req, "Authorization", auth,
+		    sizeof auth)),
+		    or_dash(httpd_header(req, "Content-Type", ctype,
+		    sizeof ctype)),
+		    or_dash(httpd_header(req, "X-Custom", custom,
+		    sizeof custom)), req->body);
+		httpd_respond(fd, 200, "", body, (size_t)n);
 	} else if (strcmp(path, "/items") == 0) {
 		if (strcmp(method, "POST") == 0)
-			respond(fd, 201, "", "{\"id\": 1}", 9);
+			httpd_respond(fd, 201, "", "{\"id\": 1}", 9);
 		else
-			respond(fd, 405, "", "", 0);
+			httpd_respond(fd, 405, "", "", 0);
 	} else if (strcmp(path, "/items/1") == 0) {
 		if (strcmp(method, "DELETE") == 0)
-			respond(fd, 204, "", "", 0);
+			httpd_respond(fd, 204, "", "", 0);
 		else
-			respond(fd, 405, "", "no", 2);
+			httpd_respond(fd, 405, "", "no", 2);
 	} else
-		respond(fd, 404, "", "not found\n", 10);
+		httpd_respond(fd, 404, "", "not found\n", 10);
 }
 
-/* The server process: one grandchild per connection, bounded in time. */
-static void
-server_main(int lfd)
-{
-	int	fd;
-
-	setpgid(0, 0);
-	signal(SIGCHLD, SIG_IGN);	/* grandchildren reap themselves */
-	alarm(120);			/* even if the test never kills us */
-	for (;;) {
-		fd = accept(lfd, NULL, NULL);
-		if (fd == -1) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		if (fork() == 0) {
-			close(lfd);
-			alarm(10);
-			serve(fd);
-			close(fd);
-			_exit(0);
-		}
-		close(fd);
-	}
-}
-
-/* A listening socket on 127.0.0.1 at an ephemeral port. */
-static int
-listen_local(int backlog, int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
-	    listen(fd, backlog) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* A port on 127.0.0.1 where nothing listens (bound once, then closed). */
-static int
-unused_port(void)
-{
-	int	fd, port = 0;
-
-	fd = listen_local(1, &port);
-	if (fd != -1)
-		close(fd);
-	return port;
-}
-
+/* One process per connection, so that slow answers overlap. */
 static int
 server_start(void **state)
 {
-	int	lfd;
-
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	if ((lfd = listen_local(64, &server_port)) == -1)
-		return -1;
-	server_pid = fork();
-	if (server_pid == -1) {
-		close(lfd);
-		return -1;
-	}
-	if (server_pid == 0)
-		server_main(lfd);
-	setpgid(server_pid, server_pid);
-	close(lfd);
-	return 0;
+	return httpd_start(&srv, HTTPD_FORKING, serve, NULL);
 }
 
 static int
 server_stop(void **state)
 {
 	(void)state;
-	if (server_pid > 0) {
-		kill(-server_pid, SIGKILL);
-		kill(server_pid, SIGKILL);
-		while (waitpid(server_pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		server_pid = -1;
-	}
+	httpd_stop(&srv);
 	return 0;
 }
 
 static char *
 url_of(const char *path)
 {
-	return hv_xasprintf("http://127.0.0.1:%d%s", server_port, path);
+	return httpd_url(&srv, path);
 }
 
 /* ---- the engine --------------------------------------------------- */
@@ -462,7 +315,7 @@ test_refused(void **state)
 	char				*url;
 
 	(void)state;
-	url = hv_xasprintf("http://127.0.0.1:%d/", unused_port());
+	url = hv_xasprintf("http://127.0.0.1:%d/", httpd_unused_port());
 	req.url = url;
 	h = fetch(loop, &req);
 	res = hv_http_result(h);
@@ -1193,7 +1046,7 @@ test_probe_transport(void **state)
 	struct run	 r;
 	struct hv_node	*with, *url;
 	char		*real, *want;
-	int		 port = unused_port();
+	int		 port = httpd_unused_port();
 
 	(void)state;
 	/* The message names the URL as shown: the secret stays hidden. */
@@ -1336,8 +1189,8 @@ test_tcp(void **state)
 	char		 port[16], dead[16], want[64];
 
 	(void)state;
-	snprintf(port, sizeof port, "%d", server_port);
-	snprintf(dead, sizeof dead, "%d", unused_port());
+	snprintf(port, sizeof port, "%d", srv.port);
+	snprintf(dead, sizeof dead, "%d", httpd_unused_port());
 
 	run_init(&r, &hv_probe_tcp, map_of("host", "127.0.0.1", "port", port,
 	    NULL), map_of("latency_below", "1s", NULL));
@@ -1389,7 +1242,7 @@ test_tcp_timeout(void **state)
 	 * A listener that never accepts, its queue full: the kernel drops
 	 * further SYNs, as a partition does.
 	 */
-	lfd = listen_local(0, &p);
+	lfd = httpd_listen(0, &p);
 	assert_true(lfd != -1);
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
@@ -1528,7 +1381,7 @@ test_request_failures(void **state)
 
 	/* Connection failures name the request. */
 	free(url);
-	url = hv_xasprintf("http://127.0.0.1:%d/x", unused_port());
+	url = hv_xasprintf("http://127.0.0.1:%d/x", httpd_unused_port());
 	run_init(&r, &hv_action_http_request, map_of("url", url, "method",
 	    "put", NULL), NULL);
 	run_call(&r, 0);

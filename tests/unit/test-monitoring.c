@@ -3,30 +3,27 @@
  * alertmanager.silence action, against a fake Prometheus and Alertmanager
  * on 127.0.0.1 that speaks their HTTP APIs' wire formats.
  *
- * The server is one child process that answers connections one at a time
- * and keeps its state (the silences, a log of the requests it received)
- * in memory; slow answers are forked off so that they do not hold up the
- * others. Tests read the log and reset the state through control paths
- * (/_test/log, /_test/clear-log, /_test/reset). A path prefix before
- * /api/ picks a misbehaving server: /bad (not JSON), /err (500), /slow,
- * /lag, /weird, /strict, /object. Every loop run in here has a deadline.
+ * The server (httpd.h) is one child process that answers connections one
+ * at a time and keeps its state (the silences, a log of the requests it
+ * received) in memory; slow answers are forked off so that they do not
+ * hold up the others. Tests read the log and reset the state through
+ * control paths (/_test/log, /_test/clear-log, /_test/reset). A path
+ * prefix before /api/ picks a misbehaving server: /bad (not JSON), /err
+ * (500), /slow, /lag, /weird, /strict, /object. Every loop run in here has
+ * a deadline.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <errno.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +32,7 @@
 
 #include "driver.h"
 #include "http.h"
+#include "httpd.h"
 #include "loop.h"
 #include "node.h"
 #include "util.h"
@@ -47,8 +45,7 @@ extern const struct hv_driver hv_action_alertmanager_silence;
 #define LAG_MS		600	/* the /lag prefix: a slow silence list */
 #define SLOWDEL_MS	800	/* expiring a slowdel-* silence */
 
-static pid_t	server_pid = -1;
-static int	server_port;
+static struct httpd	srv;
 
 /* ---- the fake server ---------------------------------------------- */
 
@@ -56,35 +53,12 @@ static struct hv_buf	 srv_log = HV_BUF_INIT;
 static json_t		*silences;	/* gettableSilence objects */
 static int		 silence_seq;
 
-static void
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w <= 0) {
-			if (w == -1 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
+/* Answers with a JSON body, as the real servers do. */
 static void
 respond(int fd, int status, const char *body)
 {
-	char	head[256];
-	size_t	blen = strlen(body);
-	int	n;
-
-	n = snprintf(head, sizeof head, "HTTP/1.1 %d X\r\n"
-	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n", status, blen);
-	write_all(fd, head, (size_t)n);
-	write_all(fd, body, blen);
+	httpd_respond(fd, status, "Content-Type: application/json\r\n",
+	    body, strlen(body));
 }
 
 /* Answers with a JSON value and frees it. */
@@ -96,27 +70,6 @@ respond_json(int fd, int status, json_t *j)
 	respond(fd, status, s != NULL ? s : "null");
 	free(s);
 	json_decref(j);
-}
-
-/* The value of a request header, or NULL; into out. */
-static const char *
-req_header(const char *req, const char *name, char *out, size_t len)
-{
-	const char	*p = req;
-	size_t		 nlen = strlen(name), n;
-
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
-			p += nlen + 1;
-			while (*p == ' ')
-				p++;
-			n = strcspn(p, "\r\n");
-			snprintf(out, len, "%.*s", (int)n, p);
-			return out;
-		}
-	}
-	return NULL;
 }
 
 static int
@@ -511,38 +464,20 @@ route(int fd, const char *method, const char *target, const char *body)
 		respond(fd, 404, "not found");
 }
 
-/* Reads one request; logs it unless it is a control request. */
+/*
+ * The server's handler: logs a request unless it is a control request,
+ * and answers it. The state lives in the server process, made there at
+ * its first request.
+ */
 static void
-serve(int fd)
+serve(int fd, const struct httpd_req *req, void *arg)
 {
-	char		 req[65536], method[16], target[2048], hv[512];
-	const char	*hend = NULL, *body;
-	size_t		 have = 0;
-	ssize_t		 r;
-	long long	 clen = 0;
-	int		 continued = 0;
+	const char	*method = req->method, *target = req->target;
+	char		 hv[512];
 
-	for (;;) {
-		r = read(fd, req + have, sizeof req - 1 - have);
-		if (r <= 0)
-			return;
-		have += (size_t)r;
-		req[have] = '\0';
-		if ((hend = strstr(req, "\r\n\r\n")) == NULL)
-			continue;
-		if (req_header(req, "Content-Length", hv, sizeof hv) != NULL)
-			(void)hv_parse_int(hv, &clen);
-		if (!continued && req_header(req, "Expect", hv, sizeof hv) !=
-		    NULL) {
-			write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-			continued = 1;
-		}
-		if ((long long)(have - (size_t)(hend + 4 - req)) >= clen)
-			break;
-	}
-	body = hend + 4;
-	if (sscanf(req, "%15s %2047s", method, target) != 2)
-		return;
+	(void)arg;
+	if (silences == NULL)
+		silences_reset();
 	if (strcmp(target, "/_test/log") == 0) {
 		respond(fd, 200, srv_log.s);
 		return;
@@ -559,104 +494,25 @@ serve(int fd)
 		return;
 	}
 	hv_buf_printf(&srv_log, "%s %s\n", method, target);
-	if (req_header(req, "Authorization", hv, sizeof hv) != NULL)
+	if (httpd_header(req, "Authorization", hv, sizeof hv) != NULL)
 		hv_buf_printf(&srv_log, "AUTH %s\n", hv);
-	if (*body != '\0')
-		hv_buf_printf(&srv_log, "BODY %s\n", body);
-	route(fd, method, target, body);
-}
-
-/* The server process: one connection at a time, bounded in time. */
-static void
-server_main(int lfd)
-{
-	int	fd;
-
-	setpgid(0, 0);
-	signal(SIGCHLD, SIG_IGN);	/* slow answers reap themselves */
-	alarm(300);			/* even if the test never kills us */
-	silences_reset();
-	for (;;) {
-		fd = accept(lfd, NULL, NULL);
-		if (fd == -1) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		serve(fd);
-		close(fd);
-	}
-}
-
-/* A listening socket on 127.0.0.1 at an ephemeral port. */
-static int
-listen_local(int backlog, int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
-	    listen(fd, backlog) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* A port on 127.0.0.1 where nothing listens (bound once, then closed). */
-static int
-unused_port(void)
-{
-	int	fd, port = 0;
-
-	fd = listen_local(1, &port);
-	if (fd != -1)
-		close(fd);
-	return port;
+	if (*req->body != '\0')
+		hv_buf_printf(&srv_log, "BODY %s\n", req->body);
+	route(fd, method, target, req->body);
 }
 
 static int
 server_start(void **state)
 {
-	int	lfd;
-
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	if ((lfd = listen_local(64, &server_port)) == -1)
-		return -1;
-	server_pid = fork();
-	if (server_pid == -1) {
-		close(lfd);
-		return -1;
-	}
-	if (server_pid == 0)
-		server_main(lfd);
-	setpgid(server_pid, server_pid);
-	close(lfd);
-	return 0;
+	return httpd_start(&srv, HTTPD_SERIAL, serve, NULL);
 }
 
 static int
 server_stop(void **state)
 {
 	(void)state;
-	if (server_pid > 0) {
-		kill(-server_pid, SIGKILL);
-		kill(server_pid, SIGKILL);
-		while (waitpid(server_pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		server_pid = -1;
-	}
+	httpd_stop(&srv);
 	return 0;
 }
 
@@ -679,11 +535,11 @@ control(const char *method, const char *path, struct hv_buf *out)
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((unsigned short)server_port);
+	sin.sin_port = htons((unsigned short)srv.port);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
 	req = hv_xasprintf("%s %s HTTP/1.1\r\nHost: t\r\nContent-Length: 0"
 	    "\r\nConnection: close\r\n\r\n", method, path);
-	write_all(fd, req, strlen(req));
+	httpd_write_all(fd, req, strlen(req));
 	free(req);
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		hv_buf_add(&all, buf, (size_t)n);
@@ -730,7 +586,7 @@ log_count(const char *log, const char *prefix)
 static char *
 url_of(const char *prefix)
 {
-	return hv_xasprintf("http://127.0.0.1:%d%s", server_port, prefix);
+	return httpd_url(&srv, prefix);
 }
 
 /* ---- calls -------------------------------------------------------- */
@@ -1141,13 +997,13 @@ test_prom_errors(void **state)
 	run_call(&r, 0);
 	assert_false(r.call.ok);
 	want = hv_xasprintf("query up at http://127.0.0.1:%d/slow: timed out "
-	    "after ", server_port);
+	    "after ", srv.port);
 	assert_true(strncmp(r.call.err.s, want, strlen(want)) == 0);
 	assert_true(r.call.latency_ms < SLOW_MS);
 	free(want);
 	run_release(&r);
 
-	log = hv_xasprintf("http://127.0.0.1:%d/", unused_port());
+	log = hv_xasprintf("http://127.0.0.1:%d/", httpd_unused_port());
 	run_init(&r, &hv_probe_prometheus, map_of("url", log, "query", "up",
 	    NULL), NULL);
 	run_call(&r, 0);
@@ -1730,7 +1586,7 @@ test_silence_revert_edges(void **state)
 	run_call(&r, 1);
 	assert_false(r.call.ok);
 	want = hv_xasprintf("DELETE http://127.0.0.1:%d/api/v2/silence/"
-	    "stuck: status 500: internal: store locked", server_port);
+	    "stuck: status 500: internal: store locked", srv.port);
 	assert_string_equal(r.call.err.s, want);
 	free(want);
 	run_release(&r);
@@ -1783,13 +1639,13 @@ test_silence_errors(void **state)
 	run_call(&r, 0);
 	assert_false(r.call.ok);
 	want = hv_xasprintf("POST http://127.0.0.1:%d/err/api/v2/silences: "
-	    "status 500: internal error", server_port);
+	    "status 500: internal error", srv.port);
 	assert_string_equal(r.call.err.s, want);
 	free(want);
 	run_call(&r, 1);
 	assert_false(r.call.ok);
 	want = hv_xasprintf("GET http://127.0.0.1:%d/err/api/v2/silences: "
-	    "status 500: internal error", server_port);
+	    "status 500: internal error", srv.port);
 	assert_string_equal(r.call.err.s, want);
 	free(want);
 	run_release(&r);

@@ -18,9 +18,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +33,7 @@
 #include <cmocka.h>
 
 #include "driver.h"
+#include "httpd.h"
 #include "loop.h"
 #include "ssh.h"
 #include "util.h"
@@ -132,68 +130,6 @@ keygen(const char *name, const char *passphrase)
 	return rc;
 }
 
-/* A listening socket on 127.0.0.1 at an ephemeral port. */
-static int
-listen_local(int backlog, int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd, one = 1;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
-	    listen(fd, backlog) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-/* A port on 127.0.0.1 where nothing listens (bound once, then closed). */
-static int
-unused_port(void)
-{
-	int	fd, port = 0;
-
-	fd = listen_local(1, &port);
-	if (fd != -1)
-		close(fd);
-	return port;
-}
-
-/* Waits until 127.0.0.1:port accepts, at most ms. */
-static int
-wait_port(int port, int ms)
-{
-	struct sockaddr_in	sin;
-	int64_t			end = hv_mono_ms() + ms;
-	int			fd, ok;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	do {
-		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ok = fd != -1 && connect(fd, (struct sockaddr *)&sin,
-		    sizeof sin) == 0;
-		if (fd != -1)
-			close(fd);
-		if (ok)
-			return 0;
-		usleep(20000);
-	} while (hv_mono_ms() < end);
-	return -1;
-}
-
 static int
 sshd_start(struct sshd *d, int i)
 {
@@ -201,7 +137,7 @@ sshd_start(struct sshd *d, int i)
 	int	 fd;
 	char	*argv[] = { SSHD, "-D", "-e", "-f", NULL, NULL };
 
-	d->port = unused_port();
+	d->port = httpd_unused_port();
 	name = hv_xasprintf("sshd%d.conf", i);
 	cfg = path_of(name);
 	free(name);
@@ -246,7 +182,7 @@ sshd_start(struct sshd *d, int i)
 	setpgid(d->pid, d->pid);
 	free(cfg);
 	free(text);
-	return wait_port(d->port, 5000);
+	return httpd_wait_port(d->port, 5000);
 fail:
 	free(cfg);
 	free(text);
@@ -625,7 +561,7 @@ mute_start(struct mute *m, struct hv_loop *loop, int accepting)
 {
 	memset(m, 0, sizeof *m);
 	m->loop = loop;
-	m->lfd = listen_local(64, &m->port);
+	m->lfd = httpd_listen(64, &m->port);
 	assert_true(m->lfd != -1);
 	fcntl(m->lfd, F_SETFL, O_NONBLOCK);
 	if (accepting)
@@ -1245,7 +1181,7 @@ test_connect_refused(void **state)
 	loop = hv_loop_new();
 	t = target(0);
 	t.name = "web-2";
-	t.port = unused_port();
+	t.port = httpd_unused_port();
 	want = hv_xasprintf("web-2 (127.0.0.1:%d): connect: Connection "
 	    "refused", t.port);
 	for (i = 0; i < 2; i++) {
