@@ -6,11 +6,13 @@
 #
 #   deps                      install missing Debian packages (no daemons are
 #                             left running in the root namespace)
-#   up [--web N] [--bare]     build the lab from scratch. `up` always runs
+#   up [--web N] [--bare] [--no-mon]
+#                             build the lab from scratch. `up` always runs
 #                             `down` first, so it is idempotent and every `up`
 #                             gives a fresh lab (new keys, fresh disks).
-#                             default: lb + web-1..web-3 (--web 3)
+#                             default: mon + lb + web-1..web-3 (--web 3)
 #                             --bare: node-1..node-N running only sshd
+#                             --no-mon: without the monitoring host
 #   down                      remove everything the lab created (also after a
 #                             crash, a partial `up`, or when nothing exists)
 #   status                    one line per host; exit 0 iff the lab is fully up
@@ -28,29 +30,54 @@
 #   env                       print `export VAR=...` lines for `eval`
 #   images                    list the golden images
 #
-# Environment: HAVOC_LAB_DIR (state directory, default /run/havoc-lab),
-# HAVOC_LAB_DISK_SIZE (each host's disk, a tmpfs; default 1g).
-# Every name the lab creates starts with `hvl` (netns hvl-web-1, veth
-# hvl-web-1, bridge hvl-br0, iptables chain HVL-FWD). See tests/lab/README.md.
+# Environment: HAVOC_LAB_INSTANCE (empty or 1: the default lab; N in 2..99:
+# another lab beside it, prefix hvlN, subnet 10.(100-N).0.0/16, state
+# directory /run/havoc-labN), HAVOC_LAB_DIR (state directory, default
+# /run/havoc-lab[N]), HAVOC_LAB_DISK_SIZE (each host's disk, a tmpfs;
+# default 1g).
+# Every name the lab creates starts with its prefix `hvl` (`hvl2`...): netns
+# hvl-web-1, veth hvl-web-1, bridge hvl-br0, iptables chain HVL-FWD, process
+# marker HVL_MEMBER. See tests/lab/README.md.
 set -euo pipefail
 
 LAB_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly LAB_SRC
 readonly SELF="${LAB_SRC}/lab.sh"
-readonly LAB="${HAVOC_LAB_DIR:-/run/havoc-lab}"
-readonly PFX="hvl"
-readonly BRIDGE="hvl-br0"
-readonly BRIDGE_MAC="02:68:76:6c:00:01"
-readonly GATEWAY="10.99.0.1"
-readonly LB_ADDR="10.99.0.10"
-readonly MON_ADDR="10.99.0.5"
-readonly FW_CHAIN="HVL-FWD"
-readonly MARK="HVL_MEMBER"          # env marker carried by lab processes
+# lab instance: "" (or 1) is the default lab; N in 2..99 is another lab
+# beside it with its own names, subnet and state directory (see README)
+INSTANCE="${HAVOC_LAB_INSTANCE:-}"
+[[ $INSTANCE =~ ^([1-9][0-9]?)?$ ]] || {
+  printf 'lab: error: HAVOC_LAB_INSTANCE must be empty or 1..99 (%s)\n' "$INSTANCE" >&2
+  exit 64
+}
+[[ $INSTANCE == 1 ]] && INSTANCE=""
+readonly INSTANCE
+readonly PFX="hvl${INSTANCE}"       # netns, veths, bridge: hvl2-web-1, hvl2-br0
+readonly LAB="${HAVOC_LAB_DIR:-/run/havoc-lab${INSTANCE}}"
+readonly NET="10.$((100 - ${INSTANCE:-1}))"   # first two octets: 10.99, 10.98...
+readonly BRIDGE="$PFX-br0"
+# MACs: 02:68:76:6c:... for the default lab, 6d for instance 2, and so on
+MAC_PFX="$(printf '02:68:76:%02x' $((0x6c + ${INSTANCE:-1} - 1)))"
+readonly MAC_PFX
+readonly BRIDGE_MAC="$MAC_PFX:00:01"
+readonly GATEWAY="$NET.0.1"
+readonly LB_ADDR="$NET.0.10"
+readonly MON_ADDR="$NET.0.5"
+readonly FW_CHAIN="${PFX^^}-FWD"    # HVL-FWD, HVL2-FWD
+readonly MARK="${PFX^^}_MEMBER"     # env marker carried by lab processes
 readonly MAX_JOBS=32                # parallel host preparation
 readonly BOOT_TIMEOUT=60            # seconds for all hosts to answer
+readonly MON_TIMEOUT=30             # seconds for mon: Prometheus, Alertmanager, targets
+# mon's services (the packages `deps` installs for it) and their checks:
+# node exporter, Prometheus, Alertmanager, blackbox exporter, the webhook
+# receiver, and every scrape target up
+readonly MON_BINS=(/usr/bin/prometheus /usr/bin/prometheus-alertmanager
+  /usr/bin/prometheus-blackbox-exporter /usr/bin/promtool)
+readonly MON_CHECKS="ssh,tcp:9100,http:9090/-/ready,http:9093/-/ready,http:9115/-/healthy,http:9097/-/ready,targets:9090"
 readonly DISK_SIZE="${HAVOC_LAB_DISK_SIZE:-1g}"   # each host's disk (tmpfs)
 readonly PKGS=(openssh-server openssh-client nginx-light iptables iproute2
-  prometheus-node-exporter stress-ng python3 procps psmisc util-linux curl)
+  prometheus-node-exporter stress-ng python3 procps psmisc util-linux curl
+  prometheus prometheus-alertmanager prometheus-blackbox-exporter)
 # directories each host gets its own writable copy of, as overlayfs:
 # lowers = instance layer : golden image : real root dir (see bin/hvl-init).
 # Everything else of the real root is read-only inside a host; /run, /tmp
@@ -132,15 +159,19 @@ restore_policy() {
   fi
 }
 
-# root_daemon_pids: nginx/sshd/node-exporter daemons of the root namespaces
-# that look started by a package (reparented to init, no custom config)
+# root_daemon_pids: nginx/sshd/prometheus* daemons of the root namespaces
+# that look started by a package (reparented to init, no custom config;
+# comm is cut at 15 characters: prometheus-aler(tmanager), -blac(kbox)...)
 root_daemon_pids() {
   local f pid comm ppid args rootnet rootpid
   rootnet="$(readlink /proc/self/ns/net)"
   rootpid="$(readlink /proc/self/ns/pid)"
   for f in /proc/[0-9]*/comm; do
     read -r comm 2>/dev/null <"$f" || continue
-    [[ $comm == nginx || $comm == sshd || $comm == prometheus-node ]] || continue
+    case "$comm" in
+      nginx | sshd | prometheus | prometheus-node | prometheus-aler | prometheus-blac) ;;
+      *) continue ;;
+    esac
     pid="${f#/proc/}"; pid="${pid%/comm}"
     [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "$rootnet" ]] || continue
     [[ $(readlink "/proc/$pid/ns/pid" 2>/dev/null) == "$rootpid" ]] || continue
@@ -177,8 +208,8 @@ host_addr() {
     web-* | node-*)
       i="${n#*-}"
       [[ $i =~ ^[1-9][0-9]{0,2}$ ]] || return 1
-      if ((i <= 240)); then echo "10.99.0.$((10 + i))"
-      elif ((i <= 494)); then echo "10.99.1.$((i - 240))"
+      if ((i <= 240)); then echo "$NET.0.$((10 + i))"
+      elif ((i <= 494)); then echo "$NET.1.$((i - 240))"
       else return 1; fi ;;
     *) return 1 ;;
   esac
@@ -189,7 +220,7 @@ host_addr() {
 host_mac() {
   local IFS=. a
   read -r -a a <<<"$1"
-  printf '02:68:76:6c:%02x:%02x' "${a[2]}" "${a[3]}"
+  printf '%s:%02x:%02x' "$MAC_PFX" "${a[2]}" "${a[3]}"
 }
 
 # default_image NAME: the golden image a host gets unless told otherwise
@@ -257,14 +288,17 @@ host_state() {
 }
 
 # role_checks ROLE: what hvl-probe checks to call a host of that role "up"
-# (the mon host adds its line, e.g. mon) "ssh,tcp:9100,http:/-/ready"...)
 role_checks() {
   case "$1" in
     web) echo "ssh,http:/healthz,tcp:9100" ;;
     lb) echo "ssh,http:/healthz,http:/,tcp:9100" ;;
+    mon) echo "$MON_CHECKS" ;;
     *) echo "ssh" ;;
   esac
 }
+
+# role_wait ROLE: how long `up`/`create`/`start` wait for a host of ROLE
+role_wait() { if [[ $1 == mon ]]; then echo "$MON_TIMEOUT"; else echo "$BOOT_TIMEOUT"; fi; }
 
 ###########################################################################
 # images
@@ -340,8 +374,8 @@ cmd_images() {
 # check_subnet: nothing outside the lab may already use 10.99.0.0/16
 check_subnet() {
   local clash
-  clash="$(ip -4 -o route show | grep -E '^10\.99\.' | grep -v "dev $BRIDGE" || true)"
-  [[ -z $clash ]] || die "10.99.0.0/16 is already routed here: $clash"
+  clash="$(ip -4 -o route show | grep -E "^${NET//./\\.}\\." | grep -vE "dev $BRIDGE( |\$)" || true)"
+  [[ -z $clash ]] || die "$NET.0.0/16 is already routed here: $clash"
 }
 
 # net_up: the bridge (controller side 10.99.0.1) and the firewall
@@ -513,20 +547,41 @@ define_host() {
   mkdir -p "$hd"
   {
     printf 'NAME=%s\nADDR=%s\nMAC=%s\nIMAGE=%s\n' "$n" "$addr" "$(host_mac "$addr")" "$img"
-    printf 'ROLE=%s\nGATEWAY=%s\nPREFIX=16\nDISK=%s\n' \
-      "$(image_release_get "$LAB/images/$img" ROLE)" "$GATEWAY" "$DISK_SIZE"
+    printf 'ROLE=%s\nGATEWAY=%s\nPREFIX=16\nDISK=%s\nPFX=%s\n' \
+      "$(image_release_get "$LAB/images/$img" ROLE)" "$GATEWAY" "$DISK_SIZE" "$PFX"
   } >"$hd/host.env"
 }
 
 # write_instance_data NAME: role-specific instance data in the host's layer
-# (what cloud-init user data would carry): the lb's list of web hosts. The
-# mon host's scrape targets (all hosts' :9100, the site) belong here too.
+# (what cloud-init user data would carry): the lb's list of web hosts; the
+# mon host's scrape targets (every host's node exporter, the site)
 write_instance_data() {
   local hd
   hd="$(hostdir "$1")"
   case "$H_ROLE" in
     lb) write_upstreams >"$hd/layer/etc/nginx/havoc-upstreams.conf" ;;
+    mon)
+      mkdir -p "$hd/layer/etc/prometheus/targets"
+      write_node_targets >"$hd/layer/etc/prometheus/targets/node.yml"
+      write_site_targets >"$hd/layer/etc/prometheus/targets/site.yml" ;;
   esac
+}
+
+# write_node_targets: Prometheus file_sd targets, every defined host's node
+# exporter with labels host and role (ordered by address)
+write_node_targets() {
+  local n
+  echo "# generated by tests/lab/lab.sh: every lab host's node exporter"
+  for n in $(lab_hosts); do
+    host_load "$n"
+    printf -- "- targets: ['%s:9100']\n  labels: {host: %s, role: %s}\n" "$H_ADDR" "$n" "$H_ROLE"
+  done
+}
+
+# write_site_targets: Prometheus file_sd targets of the blackbox probe
+write_site_targets() {
+  echo "# generated by tests/lab/lab.sh: the site, through the balancer"
+  printf -- "- targets: ['http://%s/']\n" "$LB_ADDR"
 }
 
 # write_upstreams: nginx upstream servers for the lb (all web hosts)
@@ -593,15 +648,15 @@ write_fstab() {
     [[ -d $hd/image/$d ]] && lowers+="$hd/image/$d:"
     lowers+="/$d"
     for f in "${FRESH_DIRS[@]}"; do [[ $f == "$d" ]] && lowers="${lowers%/"$d"}$LAB/empty"; done
-    printf 'hvl-%s /%s overlay lowerdir=%s,upperdir=%s,workdir=%s 0 0\n' "$n" "$d" \
+    printf '%s-%s /%s overlay lowerdir=%s,upperdir=%s,workdir=%s 0 0\n' "$PFX" "$n" "$d" \
       "$lowers" "$hd/fs/disk/$d" "$hd/fs/work/${d//\//_}"
   done
   if [[ -n $SYSTEMCTL ]]; then
     printf '%s %s none bind 0 0\n' "$LAB/bin/hvl-systemctl" "$SYSTEMCTL"
   fi
-  printf 'hvl-%s /tmp tmpfs mode=1777,nosuid,nodev,size=512m 0 0\n' "$n"
-  printf 'hvl-%s /dev/shm tmpfs mode=1777,nosuid,nodev,size=64m 0 0\n' "$n"
-  printf 'hvl-%s /run tmpfs mode=755,nosuid,nodev,size=64m 0 0\n' "$n"
+  printf '%s-%s /tmp tmpfs mode=1777,nosuid,nodev,size=512m 0 0\n' "$PFX" "$n"
+  printf '%s-%s /dev/shm tmpfs mode=1777,nosuid,nodev,size=64m 0 0\n' "$PFX" "$n"
+  printf '%s-%s /run tmpfs mode=755,nosuid,nodev,size=64m 0 0\n' "$PFX" "$n"
 }
 
 # make_skel: what every host starts with, made once per `up`: skel/fs, the
@@ -660,11 +715,11 @@ wait_ready() {
   local n spec="" out rc=0
   for n in "$@"; do
     host_load "$n"
-    spec+="$n $H_ADDR $(role_checks "$H_ROLE")"$'\n'
+    spec+="$n $H_ADDR $(role_checks "$H_ROLE") $(role_wait "$H_ROLE")"$'\n'
   done
   out="$(/usr/bin/python3 "$LAB/bin/hvl-probe" --wait "$BOOT_TIMEOUT" <<<"$spec")" || rc=$?
   ((rc == 0)) && return 0
-  log "hosts not ready after ${BOOT_TIMEOUT}s:"
+  log "hosts not ready (bounds: ${BOOT_TIMEOUT}s, mon ${MON_TIMEOUT}s):"
   printf '%s\n' "$out" >&2
   awk '{print $1}' <<<"$out" | sort -u | while read -r n; do
     log "--- $n: state $(host_state "$n"); console:"
@@ -705,7 +760,8 @@ write_inventory() {
 # commands
 ###########################################################################
 
-# check_prereqs: tools, overlayfs, a usable lab directory
+# check_prereqs [web|bare]: tools, overlayfs; for a lab with mon ("web"),
+# mon's packages
 check_prereqs() {
   local c missing=()
   for c in ip unshare nsenter setsid flock pgrep ssh ssh-keygen /usr/bin/python3 iptables \
@@ -716,6 +772,12 @@ check_prereqs() {
   grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
     die "overlayfs is not available"
   [[ -d /var/www ]] || die "/var/www missing: run $SELF deps (nginx-light)"
+  if [[ ${1:-} == web && -d $LAB_SRC/images/mon-v1 ]]; then
+    for c in "${MON_BINS[@]}"; do
+      [[ -x $c ]] || missing+=("$c")
+    done
+    ((${#missing[@]} == 0)) || die "missing ${missing[*]} (for mon): run $SELF deps"
+  fi
 }
 
 # check_lab_dir: HAVOC_LAB_DIR is usable for overlay options and removal
@@ -777,36 +839,39 @@ cmd_down() {
 # elapsed T0 [T1]: seconds from EPOCHREALTIME value T0 to T1 (default: now)
 elapsed() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN {printf "%.2fs", b - a}'; }
 
-# lab_layout MODE N: "NAME IMAGE" for each host of a lab. This is where
-# hosts are added: the monitoring host `mon` (10.99.0.5, image mon-v1)
-# joins the web lab as soon as tests/lab/images/mon-v1 exists (then also
-# see role_checks, write_instance_data and cmd_env).
+# lab_layout MODE N [MON]: "NAME IMAGE" for each host of a lab. This is
+# where hosts are added: the monitoring host `mon` (.0.5, image mon-v1)
+# joins the web lab when MON is "mon" and tests/lab/images/mon-v1 exists
+# (see also role_checks, write_instance_data and cmd_env). mon comes first,
+# so it boots first: Prometheus needs the longest to be useful.
 lab_layout() {
   local i
   if [[ $1 == bare ]]; then
     for ((i = 1; i <= $2; i++)); do echo "node-$i bare-v1"; done
     return 0
   fi
-  if [[ -d $LAB_SRC/images/mon-v1 ]]; then echo "mon mon-v1"; fi
+  if [[ ${3:-} == mon && -d $LAB_SRC/images/mon-v1 ]]; then echo "mon mon-v1"; fi
   echo "lb lb-v1"
   for ((i = 1; i <= $2; i++)); do echo "web-$i web-v1"; done
 }
 
-# cmd_up [--web N] [--bare]: build a fresh lab (always `down` first)
+# cmd_up [--web N] [--bare] [--no-mon]: build a fresh lab (always `down`
+# first)
 cmd_up() {
   need_root
-  local n=3 bare="" names=() i t0="$EPOCHREALTIME"
+  local n=3 bare="" mon=mon names=() i t0="$EPOCHREALTIME"
   while (($#)); do
     case "$1" in
       --web) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--web needs a number"; n="$2"; shift 2 ;;
       --web=*) n="${1#--web=}"; [[ $n =~ ^[1-9][0-9]*$ ]] || die "--web needs a number"; shift ;;
       --bare) bare=1; shift ;;
+      --no-mon) mon=""; shift ;;
       *) die "up: unknown option $1" ;;
     esac
   done
   ((n <= 494)) || die "at most 494 hosts"
   check_lab_dir
-  check_prereqs
+  check_prereqs "$([[ -n $bare || -z $mon ]] && echo bare || echo web)"
   cmd_down 2>/dev/null
   mkdir -p "$LAB/keys" "$LAB/bin" "$LAB/hosts"
   touch "$LAB/.havoc-lab"
@@ -823,7 +888,7 @@ cmd_up() {
   while read -r name img; do
     names+=("$name")
     define_host "$name" "$img"
-  done < <(lab_layout "$([[ -n $bare ]] && echo bare || echo web)" "$n")
+  done < <(lab_layout "$([[ -n $bare ]] && echo bare || echo web)" "$n" "$mon")
   net_up
   local t1="$EPOCHREALTIME"
   prepare_hosts "${names[@]}"
@@ -856,7 +921,7 @@ cmd_destroy() {
 # cmd_create HOST [--image IMG]: a fresh host from a golden image
 cmd_create() {
   need_root; need_lab
-  local n="${1:-}" img="" old="" new_web=""
+  local n="${1:-}" img="" old="" new_web="" new_host=""
   [[ -n $n ]] || die "usage: create HOST [--image NAME]"
   shift
   while (($#)); do
@@ -882,6 +947,7 @@ cmd_create() {
   define_host "$n" "$img"
   host_load "$n"
   [[ -z $old && $H_ROLE == web ]] && new_web=1
+  [[ -z $old && $n != mon ]] && new_host=1
   prepare_host "$n"
   net_attach "$n"
   write_known_hosts
@@ -889,7 +955,34 @@ cmd_create() {
   launch_host "$n"
   wait_ready "$n" || die "create $n failed"
   [[ -n $new_web ]] && refresh_lb
+  [[ -n $new_host ]] && refresh_mon
+  wait_monitored "$n"
   log "created $n from $img"
+}
+
+# wait_monitored NAME: when mon runs a ready Prometheus, wait (bounded)
+# until it scrapes NAME, so that `status` agrees as soon as `start` or
+# `create` returns; only a warning otherwise (a broken mon may be the
+# experiment)
+wait_monitored() {
+  [[ $1 != mon && $(host_state mon) == running ]] || return 0
+  if ! /usr/bin/python3 "$LAB/bin/hvl-probe" --once --timeout 1 \
+    <<<"mon $MON_ADDR http:9090/-/ready" >/dev/null; then
+    log "warning: mon's Prometheus is not ready; not waiting until it scrapes $1"
+    return 0
+  fi
+  /usr/bin/python3 "$LAB/bin/hvl-probe" --wait "$MON_TIMEOUT" \
+    <<<"mon $MON_ADDR target@$1" >/dev/null ||
+    log "warning: mon's Prometheus does not see $1 up after ${MON_TIMEOUT}s"
+}
+
+# refresh_mon: rewrite mon's node targets (after adding a host); Prometheus
+# (file_sd) picks the file up by itself
+refresh_mon() {
+  [[ $(host_state mon) == running ]] || return 0
+  write_node_targets | host_exec mon sh -c \
+    'cat >/etc/prometheus/targets/node.yml.tmp && mv -f /etc/prometheus/targets/node.yml.tmp /etc/prometheus/targets/node.yml' ||
+    log "warning: could not refresh mon's scrape targets"
 }
 
 # refresh_lb: rewrite the lb's upstream list (after adding a web host)
@@ -944,6 +1037,7 @@ cmd_start() {
       launch_host "$1" ;;
   esac
   wait_ready "$1" || die "start $1 failed"
+  wait_monitored "$1"
   log "started $1"
 }
 
@@ -988,18 +1082,25 @@ cmd_ssh() {
 
 # cmd_env: shell assignments for tests: eval "$(tests/lab/lab.sh env)"
 cmd_env() {
-  local hosts site="" mode=""
+  local hosts site="" mode="" prom="" am=""
   hosts="$(lab_hosts | tr '\n' ' ')"
   hosts="${hosts% }"
   [[ -f $LAB/lab.env ]] && mode="$(sed -n 's/^MODE=//p' "$LAB/lab.env")"
   [[ $mode == web ]] && site="http://$LB_ADDR/"
+  if [[ -f $(hostdir mon)/host.env ]]; then
+    prom="http://$MON_ADDR:9090" am="http://$MON_ADDR:9093"
+  fi
   printf "export %s='%s'\\n" \
+    HAVOC_LAB_INSTANCE "$INSTANCE" \
+    HAVOC_LAB_SUBNET "$NET.0.0/16" \
     HAVOC_LAB_DIR "$LAB" \
     HAVOC_LAB_INVENTORY "$LAB/inventory.yaml" \
     HAVOC_LAB_KNOWN_HOSTS "$LAB/known_hosts" \
     HAVOC_LAB_KEY "$LAB/keys/id_ed25519" \
     HAVOC_LAB_HOSTS "$hosts" \
     HAVOC_LAB_SITE "$site" \
+    HAVOC_LAB_PROMETHEUS "$prom" \
+    HAVOC_LAB_ALERTMANAGER "$am" \
     HAVOC_LAB_SSH "ssh $(ssh_opts | tr '\n' ' ' | sed 's/ $//')"
   [[ -n $mode ]]
 }
