@@ -98,6 +98,7 @@ struct alertw {
 	enum alert_state state;
 	struct hv_timer	*timer;
 	struct hv_buf	 last;		/* why the last poll said no */
+	char		 seen[16];	/* the probe's word: silenced, ... */
 };
 
 /* A fault window: a duration after which a step's faults are reverted. */
@@ -144,6 +145,8 @@ struct runner {
 	size_t		 nalerts;
 	int		 alerts_started;
 	int		 alerts_closed;	/* no more polls */
+	int		 in_silences;	/* setting silences: not a fault */
+	struct hv_timer	*alerts_timer;	/* starts the polls */
 
 	struct window	**windows;
 	size_t		 nwindows;
@@ -388,6 +391,21 @@ record_fault(struct runner *r, struct slot *s, struct hv_buf *err)
 	return s->fault_id > 0 ? 0 : -1;
 }
 
+static void	alerts_start(struct runner *);
+
+static void
+on_first_injection(void *arg)
+{
+	struct runner	*r = arg;
+
+	r->alerts_timer = NULL;
+	alerts_start(r);
+}
+
+/*
+ * The first fault: the time alerts are measured from. Their polls start
+ * from the loop, while the step's calls are under way.
+ */
 static void
 note_injection(struct runner *r)
 {
@@ -395,6 +413,9 @@ note_injection(struct runner *r)
 		return;
 	r->injected_wall = hv_wall_ms();
 	r->injected_mono = hv_mono_ms();
+	if (!r->in_silences)
+		r->alerts_timer = hv_loop_timer(r->loop, 0, on_first_injection,
+		    r);
 }
 
 /* The end of a batch call: store, journal, progress. */
@@ -1038,7 +1059,7 @@ alerts_start(struct runner *r)
 {
 	size_t	i;
 
-	if (r->alerts_started || r->x->nalerts == 0)
+	if (r->alerts_started || r->alerts_closed || r->x->nalerts == 0)
 		return;
 	r->alerts_started = 1;
 	r->alerts = hv_xcalloc(r->x->nalerts, sizeof *r->alerts);
@@ -1103,6 +1124,7 @@ alert_call_done(struct slot *s)
 	    a->step->within_ms) {
 		a->state = ALERT_FIRED;
 		a->fired_at = a->round_at;
+		memcpy(a->seen, s->call.state, sizeof a->seen);
 		hv_buf_reset(&a->last);
 		hv_buf_add(&a->last, s->call.out.s, s->call.out.len);
 		say(r, "alert \"%s\" seen after %s", a->step->name,
@@ -1204,6 +1226,10 @@ alerts_finish(struct runner *r)
 		rec.injected_at = r->injected_wall;
 		rec.fired_at = a->state == ALERT_FIRED ? a->fired_at : 0;
 		rec.state = a->state == ALERT_FIRED ? "fired" : "missed";
+		/* Silenced and inhibited alerts fired: notifications did not. */
+		if (a->state == ALERT_FIRED && (strcmp(a->seen, "silenced") ==
+		    0 || strcmp(a->seen, "inhibited") == 0))
+			rec.state = a->seen;
 		rec.detail = a->last.len > 0 ? a->last.s : NULL;
 		if (a->state == ALERT_PENDING) {
 			rec.state = "missed";
@@ -1348,9 +1374,6 @@ method(struct runner *r)
 				deviate(r, "method probe \"%s\" failed",
 				    s->name);
 		}
-		/* Alerts are timed from the first fault. */
-		if (r->injected_wall != 0)
-			alerts_start(r);
 	}
 }
 
@@ -1384,6 +1407,7 @@ silence_alerts(struct runner *r)
 	struct hv_step	 s;
 	size_t		 i;
 
+	r->in_silences = 1;
 	for (i = 0; i < r->x->nalerts && !r->stopping; i++) {
 		if (r->x->alerts[i].silence == NULL)
 			continue;
@@ -1403,6 +1427,7 @@ silence_alerts(struct runner *r)
 	/* A silence is not the fault that alerts are timed from. */
 	r->injected_wall = 0;
 	r->injected_mono = 0;
+	r->in_silences = 0;
 }
 
 /* Reverts every fault of this run still open, newest step first. */
@@ -1534,6 +1559,8 @@ runner_release(struct runner *r)
 		free(r->windows[i]);
 	}
 	free(r->windows);
+	if (r->alerts_timer != NULL)
+		hv_loop_cancel(r->loop, r->alerts_timer);
 	hv_plan_release(&r->plan);
 	free(r->stop_reason);
 	free(r->deviation);

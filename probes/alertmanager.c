@@ -27,7 +27,8 @@ static const struct hv_param am_params[] = {
 	{ "url", HV_T_STR, 1, NULL, NULL,
 	  "base URL of Alertmanager, e.g. http://mon:9093 (a path prefix "
 	  "is kept)" },
-	{ "alertname", HV_T_STR, 1, NULL, NULL, "the alert's name" },
+	{ "alertname", HV_T_STR, 0, NULL, NULL,
+	    "the alert's name (else any alert with the labels)" },
 	{ "labels", HV_T_MAP, 0, NULL, NULL,
 	  "labels the alert must carry, name: value; a value starting "
 	  "with ~ is an extended regular expression that must match the "
@@ -93,7 +94,7 @@ put_selection(const struct hv_call *call, struct hv_buf *out)
 	size_t			 i;
 
 	name = hv_node_text(hv_arg_node(call, "alertname"), 1);
-	hv_buf_puts(out, name != NULL ? name : "?");
+	hv_buf_puts(out, name != NULL ? name : "any alert");
 	if (ls == NULL || ls->kind != HV_NODE_MAP || ls->n == 0)
 		return;
 	hv_buf_putc(out, '{');
@@ -239,7 +240,8 @@ tally(json_t *root, const char *alertname, const struct matcher *ms,
 			    "response: alert %zu has no labels", i + 1);
 		name = json_string_value(json_object_get(labels,
 		    "alertname"));
-		if (name == NULL || strcmp(name, alertname) != 0)
+		if (alertname != NULL &&
+		    (name == NULL || strcmp(name, alertname) != 0))
 			continue;
 		t->named++;
 		if (!labels_match(labels, ms, n))
@@ -367,7 +369,7 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 		goto out;
 	alertname = hv_node_text(hv_arg_node(call, "alertname"), 0);
 	if ((ms = matchers_new(call, &n, &call->err)) == NULL ||
-	    tally(root, alertname != NULL ? alertname : "", ms, n, &t,
+	    tally(root, alertname, ms, n, &t,
 	    &call->err) == -1)
 		goto out;
 	call->value = (double)t.n;
@@ -390,7 +392,7 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 	}
 	if (hv_exp_has(call, "count_at_least"))
 		need = hv_exp_int(call, "count_at_least");
-	if (t.n == 0 && t.named > 0)
+	if (t.n == 0 && t.named > 0 && alertname != NULL)
 		hv_error(&call->err, "no alert matches %s (%zu %s alert%s "
 		    "with other labels)", sel.s, t.named,
 		    hv_node_text(hv_arg_node(call, "alertname"), 1),
@@ -440,10 +442,13 @@ put_query(const struct hv_call *call, struct hv_buf *out)
 	size_t			 i;
 
 	hv_buf_puts(out, "?active=true&silenced=true&inhibited=true"
-	    "&unprocessed=true&filter=");
+	    "&unprocessed=true");
 	name = hv_node_text(hv_arg_node(call, "alertname"), 0);
-	put_matcher(&m, "alertname", name != NULL ? name : "");
-	hv_http_urlencode(out, m.s);
+	if (name != NULL) {
+		put_matcher(&m, "alertname", name);
+		hv_buf_puts(out, "&filter=");
+		hv_http_urlencode(out, m.s);
+	}
 	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
 		if ((v = hv_node_text(ls->items[i], 0)) == NULL)
 			continue;

@@ -93,6 +93,9 @@ hv_api_check_alert(const struct hv_call *call,
 	name = hv_node_text(hv_arg_node(call, "alertname"), 0);
 	if (name != NULL && *name == '\0')
 		ret = hv_error(err, "alertname: empty");
+	if (name == NULL && (ls == NULL || ls->kind != HV_NODE_MAP ||
+	    ls->n == 0))
+		ret = hv_error(err, "give alertname, labels, or both");
 	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
 		name = ls->keys[i]->str;
 		if (name == NULL || *name == '\0')
@@ -114,9 +117,12 @@ hv_api_describe_alert(const struct hv_call *call, struct hv_buf *out)
 	size_t			 i;
 
 	v = hv_node_text(hv_arg_node(call, "alertname"), 1);
-	hv_buf_printf(out, "alertname=%s", v != NULL ? v : "?");
+	if (v != NULL)
+		hv_buf_printf(out, "alertname=%s", v);
 	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
 		if ((v = hv_node_text(ls->items[i], 1)) != NULL)
-			hv_buf_printf(out, " %s=%s", ls->keys[i]->str, v);
+			hv_buf_printf(out, "%s%s=%s", out->len > 0 &&
+			    out->s[out->len - 1] != ' ' ? " " : "",
+			    ls->keys[i]->str, v);
 	}
 }

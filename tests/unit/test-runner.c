@@ -673,6 +673,28 @@ test_alerts(void **state)
 	json_decref(j);
 }
 
+/* Alerts are polled from the first injection, not after its window. */
+static void
+test_alerts_during_window(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j, *a;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}, "
+	    "duration: 1500ms}\n"
+	    "alerts:\n"
+	    "  - {name: seen, probe: fake.probe, with: {id: 6, seq: '01'},"
+	    " within: 5s, every: 200ms}\n", &j, NULL), HV_EXIT_OK);
+	a = json_array_get(json_object_get(j, "alerts"), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "state")),
+	    "fired");
+	/* The second poll, 200 ms in: well inside the 1.5 s window. */
+	assert_true(json_integer_value(json_object_get(a, "ttd_ms")) < 1000);
+	json_decref(j);
+}
+
 /* The secret is used by the revert but never stored. */
 static void
 test_secret_not_stored(void **state)
@@ -787,6 +809,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_not_recovered_deviates,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_during_window, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_not_stored, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_targets_resolved_once,
