@@ -885,18 +885,13 @@ watch_start(struct runner *r)
 	watch_tick(r);
 }
 
+/* One round: each watched probe on each of its targets. */
 static void
-watch_tick(void *arg)
+watch_round(struct runner *r)
 {
-	struct runner	*r = arg;
 	struct watcher	*w;
 	size_t		 i, j;
-	int64_t		 every = r->x->watch_every_ms > 0 ?
-		    r->x->watch_every_ms : 1000;
 
-	r->watch_timer = NULL;
-	if (!r->watching)
-		return;
 	for (i = 0; i < r->nwatchers; i++) {
 		w = &r->watchers[i];
 		/* A sample still out is not doubled up. */
@@ -910,6 +905,19 @@ watch_tick(void *arg)
 			slot_start(&w->slots[j], 0);
 		}
 	}
+}
+
+static void
+watch_tick(void *arg)
+{
+	struct runner	*r = arg;
+	int64_t		 every = r->x->watch_every_ms > 0 ?
+		    r->x->watch_every_ms : 1000;
+
+	r->watch_timer = NULL;
+	if (!r->watching)
+		return;
+	watch_round(r);
 	r->watch_timer = hv_loop_timer(r->loop, every, watch_tick, r);
 }
 
@@ -982,7 +990,21 @@ watchers_idle(void *arg)
 	return 1;
 }
 
-/* Stops sampling; samples in flight are awaited and stored. */
+/* Waits for the samples in flight; they are stored as they end. */
+static void
+watch_drain(struct runner *r)
+{
+	while (!watchers_idle(r)) {
+		if (hv_loop_run(r->loop, watchers_idle, r, -1) == 2)
+			check_signal(r);
+	}
+}
+
+/*
+ * Stops sampling, with one last round once the rollbacks are done: a
+ * probe that failed during a fault is seen recovering (or not) after the
+ * fault is gone, and its time to recover is measured.
+ */
 static void
 watch_stop(struct runner *r)
 {
@@ -992,10 +1014,9 @@ watch_stop(struct runner *r)
 	if (r->watch_timer != NULL)
 		hv_loop_cancel(r->loop, r->watch_timer);
 	r->watch_timer = NULL;
-	while (!watchers_idle(r)) {
-		if (hv_loop_run(r->loop, watchers_idle, r, -1) == 2)
-			check_signal(r);
-	}
+	watch_drain(r);
+	watch_round(r);
+	watch_drain(r);
 }
 
 /*
