@@ -1338,11 +1338,16 @@ connect_targets(struct runner *r)
 	add_hosts(r, r->x->alerts, r->x->nalerts, set, &n);
 	add_hosts(r, r->x->preflight, r->x->npreflight, set, &n);
 	if (n > 0) {
+		int64_t	t0 = hv_mono_ms();
+
 		say(r, "connecting to %zu host%s", n, n == 1 ? "" : "s");
 		failed = hv_remote_check_hosts(&r->ctx, set, n, &err);
 		if (failed > 0)
 			stop(r, "cannot reach %d of %zu hosts: %s", failed, n,
 			    err.s);
+		else
+			say(r, "  connected to %zu host%s in %lld ms", n,
+			    n == 1 ? "" : "s", (long long)(hv_mono_ms() - t0));
 		check_signal(r);
 	}
 	hv_buf_release(&err);

@@ -19,6 +19,10 @@ LAB="$HERE/../lab/lab.sh"
 export HAVOC_LAB_INSTANCE=${HAVOC_LAB_INSTANCE:-3}
 T=$(mktemp -d /tmp/havoc-bench-XXXXXX)
 REPEAT=${HAVOC_BENCH_REPEAT:-3}
+# Connections set up at once, the same for the three tools: havoc's
+# default (ssh.max_parallel), parallel-ssh -p, ansible -f. A last havoc
+# row opens all N at once, for comparison.
+PAR=${HAVOC_BENCH_PARALLEL:-64}
 
 cleanup() {
 	"$LAB" down >/dev/null 2>&1 || true
@@ -112,7 +116,8 @@ for n in "${SIZES[@]}"; do
 version: 1
 title: one fault command on $n hosts
 inventory: $HAVOC_LAB_INVENTORY
-ssh: {identity: $HAVOC_LAB_KEY, known_hosts: $HAVOC_LAB_KNOWN_HOSTS, max_parallel: $n}
+ssh: {identity: $HAVOC_LAB_KEY, known_hosts: $HAVOC_LAB_KNOWN_HOSTS, max_parallel: "\${par}"}
+vars: {par: "$PAR"}
 targets: {all: {tags: [bare]}}
 method:
   - {name: fault, action: shell.run, on: all, with: {command: "$FAULT"}}
@@ -121,7 +126,7 @@ EOF
 version: 1
 title: two steps on $n hosts
 inventory: $HAVOC_LAB_INVENTORY
-ssh: {identity: $HAVOC_LAB_KEY, known_hosts: $HAVOC_LAB_KNOWN_HOSTS, max_parallel: $n}
+ssh: {identity: $HAVOC_LAB_KEY, known_hosts: $HAVOC_LAB_KNOWN_HOSTS, max_parallel: $PAR}
 targets: {all: {tags: [bare]}}
 method:
   - {name: first, action: shell.run, on: all, with: {command: "$FAULT"}}
@@ -133,15 +138,18 @@ EOF
 	clean_hosts
 	line=$(best havoc "$HAVOC" run "$T/one.yaml" --db "$T/h.db" --quiet)
 	report havoc "$n" "$line" >>"$results"
-	line=$(best pssh parallel-ssh -h "$T/hosts" -l root -p "$n" -t 120 \
+	line=$(best pssh parallel-ssh -h "$T/hosts" -l root -p "$PAR" -t 120 \
 	    -x "$SSHOPTS" "$FAULT")
 	report parallel-ssh "$n" "$line" >>"$results"
 	line=$(best ansible env ANSIBLE_HOST_KEY_CHECKING=True \
 	    ANSIBLE_SSH_ARGS="-o ControlMaster=no" ANSIBLE_NOCOLOR=1 \
 	    ANSIBLE_PYTHON_INTERPRETER=auto_silent \
-	    ansible lab -i "$T/ansible.ini" -m raw -a "$FAULT" -f "$n" \
+	    ansible lab -i "$T/ansible.ini" -m raw -a "$FAULT" -f "$PAR" \
 	    --timeout 60)
 	report ansible "$n" "$line" >>"$results"
+	line=$(best havoc-all "$HAVOC" run "$T/one.yaml" --db "$T/h.db" \
+	    --quiet --var par="$n")
+	report "havoc(p=$n)" "$n" "$line" >>"$results"
 
 	# Two steps in one run: the second reuses the sessions of the first.
 	"$HAVOC" run "$T/two.yaml" --db "$T/two.db" --verbose \
@@ -151,22 +159,28 @@ EOF
 	    (max(ended_at) - min(started_at)) from steps
 	    where run_id = $run and phase = 'method' group by name
 	    order by min(id)" >"$T/steps.$n"
-	grep -o 'ssh: [0-9]* handshakes, [0-9]* commands' "$T/two.log" \
-	    >"$T/stats.$n" || echo "ssh: ? handshakes" >"$T/stats.$n"
+	{
+		sed -n 's/.*\(connected to [0-9]* hosts in [0-9]* ms\).*/\1 (the handshakes)/p' \
+		    "$T/two.log"
+		grep -o 'ssh: [0-9]* handshakes, [0-9]* commands' "$T/two.log" ||
+		    echo "ssh: ? handshakes"
+	} >"$T/stats.$n"
 	clean_hosts
 	"$LAB" down >&2
 done
 
 echo
-echo "One fault command on N lab hosts (best of $REPEAT; CPU is user+sys of"
-echo "the tool's process tree on the controller; memory is peak RSS):"
+echo "One fault command on N lab hosts, $PAR connections at once (best of"
+echo "$REPEAT; CPU is user+sys of the tool's process tree on the controller;"
+echo "memory is peak RSS):"
 echo
 printf "%-14s %5s %9s %9s %12s %9s\n" tool hosts "wall s" "cpu s" \
     "cpu ms/host" "peak MB"
 cat "$results"
 echo
 awk '
-	{ wall[$1 "/" $2] = $3; cpu[$1 "/" $2] = $5; sizes[$2] = 1 }
+	$1 == "havoc" || $1 == "parallel-ssh" || $1 == "ansible" {
+		wall[$1 "/" $2] = $3; cpu[$1 "/" $2] = $5; sizes[$2] = 1 }
 	END {
 		for (n in sizes) {
 			h = "havoc/" n; p = "parallel-ssh/" n; a = "ansible/" n;
@@ -178,7 +192,8 @@ awk '
 	}' "$results"
 echo
 for n in "${SIZES[@]}"; do
-	echo "$n hosts, two steps in one havoc run (ms from first start to last end):"
-	sed 's/^/  /' "$T/steps.$n"
+	echo "$n hosts, two steps in one havoc run: sessions opened once"
 	sed 's/^/  /' "$T/stats.$n"
+	echo "  each step, ms from its first start to its last end:"
+	sed 's/^/    /' "$T/steps.$n"
 done
