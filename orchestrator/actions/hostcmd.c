@@ -118,12 +118,21 @@ hv_hc_bg_stop(struct hv_buf *b, const struct hv_call *call, const char *what)
 {
 	struct hv_buf	pid = HV_BUF_INIT;
 
+	/*
+	 * The group gets SIGTERM, then 5 s to end (stress-ng takes a moment
+	 * to give its memory back), then SIGKILL: when the revert returns,
+	 * nothing of it runs any more.
+	 */
 	hv_hc_state_path(&pid, call, what);
 	hv_buf_puts(b, "if [ -f ");
 	hv_shell_quote(b, pid.s);
-	hv_buf_puts(b, " ]; then kill -TERM -$(cat ");
+	hv_buf_puts(b, " ]; then p=$(cat ");
 	hv_shell_quote(b, pid.s);
-	hv_buf_puts(b, ") 2>/dev/null; rm -f ");
+	hv_buf_puts(b, "); if [ \"$p\" -gt 1 ] 2>/dev/null; then "
+	    "kill -TERM -\"$p\" 2>/dev/null; i=0; "
+	    "while kill -0 -\"$p\" 2>/dev/null && [ $i -lt 50 ]; do "
+	    "sleep 0.1; i=$((i+1)); done; kill -KILL -\"$p\" 2>/dev/null; "
+	    "fi; rm -f ");
 	hv_shell_quote(b, pid.s);
 	hv_buf_puts(b, "; fi");
 	hv_buf_release(&pid);

@@ -43,7 +43,8 @@ void	 hv_hc_detach(struct hv_buf *, const char *pidfile,
 /*
  * A background process that outlives the SSH session, with a pid file
  * named after the call's tag and what (stress, listener, ...). The
- * command is a shell command; stop kills its whole process group.
+ * command is a shell command; stop ends its whole process group (TERM,
+ * then KILL after 5 s) and returns when it is gone.
  */
 void	 hv_hc_bg_start(struct hv_buf *, const struct hv_call *,
 	    const char *what, const char *command);

@@ -2,11 +2,19 @@
  * security-tamper-file.c - security.tamper_file: change a file the way an
  * intruder would (append, replace, chmod, delete), keeping an exact copy
  * (content, mode, owner, times) that the revert puts back.
+ *
+ * The copy is kept on disk, in KEEP_DIR, not with havoc's other state in
+ * /tmp: /tmp is often a tmpfs, and after a reboot of the host (a
+ * host.reboot step, a crash) the revert would find no copy and leave the
+ * file changed, reporting success. The revert removes KEEP_DIR when it is
+ * empty again.
  */
 #include <string.h>
 
 #include "hostcmd.h"
 #include "remote.h"
+
+#define KEEP_DIR	"/var/tmp/havoc"
 
 static const struct hv_param params[] = {
 	{ "path", HV_T_STR, 1, NULL, NULL, "the file to change" },
@@ -42,8 +50,10 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 
 	if (check(call, err) == -1)
 		return -1;
-	hv_hc_state_path(&copy, call, "orig");
-	hv_hc_state_path(&none, call, "absent");
+	hv_buf_printf(&copy, KEEP_DIR "/%s.orig", call->tag != NULL ?
+	    call->tag : "havoc");
+	hv_buf_printf(&none, KEEP_DIR "/%s.absent", call->tag != NULL ?
+	    call->tag : "havoc");
 	hv_shell_quote(&path, hv_arg_str(call, "path"));
 	if (revert) {
 		hv_buf_puts(b, "if [ -f ");
@@ -56,10 +66,11 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 		hv_shell_quote(b, none.s);
 		hv_buf_printf(b, " ]; then rm -f %s ", path.s);
 		hv_shell_quote(b, none.s);
-		hv_buf_puts(b, "; fi");
+		hv_buf_puts(b, "; fi && { rmdir " KEEP_DIR " 2>/dev/null || "
+		    ":; }");
 		goto out;
 	}
-	hv_buf_puts(b, "mkdir -p -m 700 " HV_REMOTE_DIR " && if [ -e ");
+	hv_buf_puts(b, "mkdir -p -m 700 " KEEP_DIR " && if [ -e ");
 	hv_buf_printf(b, "%s ]; then cp -p %s ", path.s, path.s);
 	hv_shell_quote(b, copy.s);
 	hv_buf_puts(b, "; else : >");

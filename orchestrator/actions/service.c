@@ -4,11 +4,19 @@
  * (only stop is a fault; its revert starts the service again).
  *
  * systemd when the host runs it, else service(8), else /etc/init.d.
+ *
+ * service.stop refuses a service that is not running: its revert would
+ * start it, and leave the host otherwise than it was. The revert starts
+ * only what the inject stopped (a mark in KEEP_DIR, on disk: a reboot of
+ * the host in the meantime does not lose it), also when the inject was
+ * refused or failed half-way.
  */
 #include <string.h>
 
 #include "hostcmd.h"
 #include "remote.h"
+
+#define KEEP_DIR	"/var/tmp/havoc"
 
 static const struct hv_param params[] = {
 	{ "name", HV_T_STR, 1, NULL, NULL, "the service (nginx, ssh, ...)" },
@@ -39,24 +47,52 @@ verb(const struct hv_call *call, int revert)
 	return v;
 }
 
+/* The service manager's command for verb v on the quoted name q. */
+static void
+manage(struct hv_buf *b, const char *v, const char *q)
+{
+	hv_buf_printf(b, "if [ -d /run/systemd/system ] && command -v "
+	    "systemctl >/dev/null 2>&1; then systemctl %s %s; "
+	    "elif command -v service >/dev/null 2>&1; then service %s %s; "
+	    "elif [ -x /etc/init.d/%s ]; then /etc/init.d/%s %s; "
+	    "else echo 'no service manager found' >&2; exit 127; fi",
+	    v, q, q, v, q, q, v);
+}
+
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
 {
 	const char	*name = hv_arg_str(call, "name");
 	const char	*v = verb(call, revert);
-	struct hv_buf	 q = HV_BUF_INIT;
+	const char	*tag = call->tag != NULL ? call->tag : "havoc";
+	struct hv_buf	 q = HV_BUF_INIT, mark = HV_BUF_INIT;
 
 	if (check(call, err) == -1)
 		return -1;
 	hv_shell_quote(&q, name);
-	hv_buf_printf(b, "if [ -d /run/systemd/system ] && command -v "
-	    "systemctl >/dev/null 2>&1; then systemctl %s %s; "
-	    "elif command -v service >/dev/null 2>&1; then service %s %s; "
-	    "elif [ -x /etc/init.d/%s ]; then /etc/init.d/%s %s; "
-	    "else echo 'no service manager found' >&2; exit 127; fi",
-	    v, q.s, q.s, v, q.s, q.s, v);
+	if (strcmp(call->driver->name, "service.stop") != 0) {
+		manage(b, v, q.s);
+		goto out;
+	}
+	hv_buf_printf(&mark, KEEP_DIR "/%s.stopped", tag);
+	if (revert) {
+		/* { start } && rm -f MARK, only if MARK */
+		hv_buf_printf(b, "if [ -f %s ]; then { ", mark.s);
+		manage(b, v, q.s);
+		hv_buf_printf(b, "; } && rm -f %s; fi && { rmdir " KEEP_DIR
+		    " 2>/dev/null || :; }", mark.s);
+		goto out;
+	}
+	hv_buf_puts(b, "if ! { ");
+	manage(b, "status >/dev/null 2>&1", q.s);
+	hv_buf_printf(b, "; }; then echo %s' is not running; "
+	    "havoc leaves it alone' >&2; exit 1; fi; mkdir -p -m 700 "
+	    KEEP_DIR " && : >%s && ", q.s, mark.s);
+	manage(b, v, q.s);
+out:
 	hv_buf_release(&q);
+	hv_buf_release(&mark);
 	return 0;
 }
 
