@@ -1472,7 +1472,7 @@ revert_all(struct runner *r)
 		return;
 	}
 	if (l.n > 0)
-		say(r, "reverting %zu active fault%s", l.n, l.n == 1 ? ""
+		say(r, "reverting %zu fault%s", l.n, l.n == 1 ? ""
 		    : "s");
 	/* Faults of one step revert together; steps in reverse order. */
 	for (i = 0; i < l.n; i = j) {

@@ -8,7 +8,7 @@
 const struct hv_param hv_output_expect[] = {
 	{ "exit_code", HV_T_INT, 0, "0", NULL, "the expected exit status" },
 	{ "output_matches", HV_T_STR, 0, NULL, NULL,
-	    "an extended regex stdout must match" },
+	    "an extended regex stdout must match (^ and $ at each line)" },
 	{ "output_not_matches", HV_T_STR, 0, NULL, NULL,
 	    "an extended regex stdout must not match" },
 	{ "stderr_matches", HV_T_STR, 0, NULL, NULL,
@@ -18,14 +18,18 @@ const struct hv_param hv_output_expect[] = {
 	{ NULL }
 };
 
-/* Whether text matches re: 1 or 0; -1 when re does not compile. */
+/*
+ * Whether text matches re: 1 or 0; -1 when re does not compile. As with
+ * grep, ^ and $ also match at the start and end of each line, so that
+ * "^web-1$" matches the output "web-1\n".
+ */
 static int
 matches(const char *re, const char *text, struct hv_buf *err)
 {
 	regex_t	rx;
 	int	rc;
 
-	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0)
 		return hv_error(err, "bad regular expression \"%s\"", re);
 	rc = regexec(&rx, text, 0, NULL, 0) == 0;
 	regfree(&rx);

@@ -1,6 +1,8 @@
 /*
  * hostcmd.c - building blocks of host commands for SSH actions.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hostcmd.h"
@@ -20,14 +22,32 @@ hv_hc_need(struct hv_buf *b, const struct hv_call *call, const char *tool)
 }
 
 void
-hv_hc_tc_revert(struct hv_buf *b, const char *iface)
+hv_hc_tc_handles(const struct hv_call *call, char root[8], char child[8])
 {
+	const char	*t = call->tag != NULL ? call->tag : "havoc";
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+	unsigned	 major;
+
+	for (; *t != '\0'; t++)
+		h = (h ^ (unsigned char)*t) * 16777619u;
+	major = 0x4000 + (h % 0x1fff) * 2;
+	snprintf(root, 8, "%x:", major);
+	snprintf(child, 8, "%x:", major + 1);
+}
+
+void
+hv_hc_tc_revert(struct hv_buf *b, const struct hv_call *call,
+    const char *iface)
+{
+	char	root[8], child[8];
+
+	hv_hc_tc_handles(call, root, child);
 	hv_buf_puts(b, "if tc qdisc show dev ");
 	hv_shell_quote(b, iface);
-	hv_buf_puts(b, " | grep -q '^qdisc [a-z_]* " HV_TC_HANDLE " root'; "
-	    "then tc qdisc del dev ");
+	hv_buf_printf(b, " | grep -q '^qdisc [a-z_]* %s root'; "
+	    "then tc qdisc del dev ", root);
 	hv_shell_quote(b, iface);
-	hv_buf_puts(b, " root handle " HV_TC_HANDLE "; fi");
+	hv_buf_printf(b, " root handle %s; fi", root);
 }
 
 static void

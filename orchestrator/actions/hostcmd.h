@@ -9,8 +9,6 @@
 
 #include "driver.h"
 
-/* tc handle of every qdisc havoc adds: "HV" in hex. */
-#define HV_TC_HANDLE	"4856:"
 
 /*
  * Fails the command early, with a clear message, when tool is missing.
@@ -19,8 +17,17 @@
 void	 hv_hc_need(struct hv_buf *, const struct hv_call *,
 	    const char *tool);
 
-/* Removes havoc's root qdisc from iface, if it is there (idempotent). */
-void	 hv_hc_tc_revert(struct hv_buf *, const char *iface);
+/*
+ * The tc handles of a call's qdiscs: a major number of its own, derived
+ * from the tag (in 4000-7ffe, even), and the next one for a child. Two
+ * faults on one interface never take each other's qdisc for their own.
+ */
+void	 hv_hc_tc_handles(const struct hv_call *, char root[8],
+	    char child[8]);
+
+/* Removes the call's root qdisc from iface, if it is there (idempotent). */
+void	 hv_hc_tc_revert(struct hv_buf *, const struct hv_call *,
+	    const char *iface);
 
 /*
  * iptables rules: spec is what follows the chain ("-s 10.0.0.1 -j DROP"),

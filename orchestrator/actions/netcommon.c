@@ -79,8 +79,10 @@ hv_net_tc_add(struct hv_buf *b, const struct hv_call *call, const char *leaf,
 	const struct hv_node	*dest = hv_arg_node(call, "destination");
 	struct hv_buf		 dev = HV_BUF_INIT;
 	const char		*a;
+	char			 h[8], c[8];
 	size_t			 i;
 
+	hv_hc_tc_handles(call, h, c);
 	hv_shell_quote(&dev, hv_arg_str(call, "interface"));
 	hv_hc_need(b, call, "tc");
 	hv_buf_printf(b, "if tc qdisc show dev %s | grep -q ' root' && ! tc "
@@ -89,28 +91,27 @@ hv_net_tc_add(struct hv_buf *b, const struct hv_call *call, const char *leaf,
 	    "exit 1; fi\nset -e\n", dev.s, dev.s, hv_arg_str(call,
 	    "interface"));
 	if (dest == NULL || dest->kind != HV_NODE_SEQ) {
-		hv_buf_printf(b, "tc qdisc add dev %s root handle "
-		    HV_TC_HANDLE " %s\n", dev.s, leaf);
+		hv_buf_printf(b, "tc qdisc add dev %s root handle %s %s\n",
+		    dev.s, h, leaf);
 		goto out;
 	}
-	hv_buf_printf(b, "tc qdisc add dev %s root handle " HV_TC_HANDLE
-	    " htb default 1\n", dev.s);
-	hv_buf_printf(b, "tc class add dev %s parent " HV_TC_HANDLE " classid "
-	    HV_TC_HANDLE "1 htb rate 100gbit\n", dev.s);
-	hv_buf_printf(b, "tc class add dev %s parent " HV_TC_HANDLE " classid "
-	    HV_TC_HANDLE "2 htb rate %s ceil %s\n", dev.s, class_rate,
-	    class_rate);
+	hv_buf_printf(b, "tc qdisc add dev %s root handle %s htb default 1\n",
+	    dev.s, h);
+	hv_buf_printf(b, "tc class add dev %s parent %s classid %s1 htb rate "
+	    "100gbit\n", dev.s, h, h);
+	hv_buf_printf(b, "tc class add dev %s parent %s classid %s2 htb rate "
+	    "%s ceil %s\n", dev.s, h, h, class_rate, class_rate);
 	if (leaf != NULL)
-		hv_buf_printf(b, "tc qdisc add dev %s parent " HV_TC_HANDLE
-		    "2 handle 4857: %s\n", dev.s, leaf);
+		hv_buf_printf(b, "tc qdisc add dev %s parent %s2 handle %s %s\n",
+		    dev.s, h, c, leaf);
 	for (i = 0; i < dest->n; i++) {
 		a = hv_node_text(dest->items[i], call->shown);
-		hv_buf_printf(b, "tc filter add dev %s parent " HV_TC_HANDLE
-		    " protocol %s prio 1 u32 match %s dst ", dev.s,
+		hv_buf_printf(b, "tc filter add dev %s parent %s protocol %s "
+		    "prio 1 u32 match %s dst ", dev.s, h,
 		    hv_net_is_v6(a) ? "ipv6" : "ip", hv_net_is_v6(a) ? "ip6" :
 		    "ip");
 		hv_shell_quote(b, a);
-		hv_buf_puts(b, " flowid " HV_TC_HANDLE "2\n");
+		hv_buf_printf(b, " flowid %s2\n", h);
 	}
 out:
 	hv_buf_rtrim(b);
@@ -120,5 +121,5 @@ out:
 void
 hv_net_tc_del(struct hv_buf *b, const struct hv_call *call)
 {
-	hv_hc_tc_revert(b, hv_arg_str(call, "interface"));
+	hv_hc_tc_revert(b, call, hv_arg_str(call, "interface"));
 }
