@@ -1247,7 +1247,7 @@ alerts_finish(struct runner *r)
 		rec.injected_at = r->injected_wall;
 		rec.fired_at = a->state == ALERT_FIRED ? a->fired_at : 0;
 		rec.state = a->state == ALERT_FIRED ? "fired" : "missed";
-		/* Silenced and inhibited alerts fired: notifications did not. */
+		/* Silenced or inhibited: the alert fired, pages did not. */
 		if (a->state == ALERT_FIRED && (strcmp(a->seen, "silenced") ==
 		    0 || strcmp(a->seen, "inhibited") == 0))
 			rec.state = a->seen;

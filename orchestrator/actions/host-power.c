@@ -25,10 +25,11 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	const char	*own = hv_arg_str(call, "command");
 	int64_t		 ms = hv_arg_ms(call, "delay");
 	struct hv_buf	 script = HV_BUF_INIT;
-	int		 reboot = strcmp(call->driver->name, "host.reboot") == 0;
+	int		 reboot;
 
 	(void)revert;
 	(void)err;
+	reboot = strcmp(call->driver->name, "host.reboot") == 0;
 	hv_buf_printf(&script, "sleep %lld.%03lld; ", (long long)(ms / 1000),
 	    (long long)(ms % 1000));
 	if (own != NULL)

@@ -102,7 +102,8 @@ hv_net_tc_add(struct hv_buf *b, const struct hv_call *call, const char *leaf,
 	hv_buf_printf(b, "tc class add dev %s parent %s classid %s2 htb rate "
 	    "%s ceil %s\n", dev.s, h, h, class_rate, class_rate);
 	if (leaf != NULL)
-		hv_buf_printf(b, "tc qdisc add dev %s parent %s2 handle %s %s\n",
+		hv_buf_printf(b, "tc qdisc add dev %s parent %s2 handle %s "
+		    "%s\n",
 		    dev.s, h, c, leaf);
 	for (i = 0; i < dest->n; i++) {
 		a = hv_node_text(dest->items[i], call->shown);

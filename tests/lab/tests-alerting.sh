@@ -85,6 +85,33 @@ fi
 eval "$("$LAB" env)"
 check "the lab is up, monitoring included" "$LAB" status
 
+# --- the prometheus probe against the real Prometheus -------------------------
+
+cat >"$T/prom.yaml" <<EOF
+version: 1
+title: every node is up, says Prometheus
+steady_state:
+  - name: nodes up
+    probe: prometheus
+    with: {url: "$HAVOC_LAB_PROMETHEUS", query: 'up{job="node"}'}
+    expect: {value: "== 1", all: true}
+  - name: the site is probed fast
+    probe: prometheus
+    with: {url: "$HAVOC_LAB_PROMETHEUS", query: 'probe_duration_seconds{job="site"}'}
+    expect: {value: "< 0.5"}
+method:
+  - {action: local.run, with: {command: ["true"]}}
+EOF
+"$HAVOC" run "$T/prom.yaml" --db "$DB" >"$T/out" 2>"$T/log"
+check "prometheus probe: every node up, the site fast (exit 0)" test $? = 0 ||
+    cat "$T/out" "$T/log"
+sed 's/"== 1", all: true/"== 0"/' "$T/prom.yaml" >"$T/prom-bad.yaml"
+"$HAVOC" run "$T/prom-bad.yaml" --db "$DB" >"$T/out" 2>"$T/log"
+check "prometheus probe: a bound that does not hold aborts (exit 2)" test $? = 2
+grep -q 'not == 0' "$T/log"
+check "prometheus probe: the reason names the bound" test $? = 0 ||
+    cat "$T/log"
+
 # --- node loss: the balancer absorbs it, NodeDown fires --------------------
 
 "$HAVOC" run "$EX/lab-node-loss.yaml" --db "$DB" --seed 1 >"$T/out" 2>"$T/log"
