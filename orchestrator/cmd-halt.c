@@ -68,8 +68,9 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 		const char *ctl = json_string_value(json_object_get(r,
 			    "controller"));
 
+		/* Only a havoc: a dead run's pid may belong to anything. */
 		if (pid <= 0 || ctl == NULL || strcmp(ctl, host) != 0 ||
-		    n == sizeof pids / sizeof pids[0])
+		    n == sizeof pids / sizeof pids[0] || !hv_run_alive(pid))
 			continue;
 		if (kill(pid, SIGTERM) == 0) {
 			printf("run %lld: sent SIGTERM to havoc (pid %d)\n",
@@ -92,6 +93,7 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 		    "%d s\n", alive, alive == 1 ? "" : "s",
 		    HALT_WAIT_MS / 1000);
 	loop = hv_loop_new();
+	hv_loop_catch_signals(loop);
 	left = hv_recover(st, loop, 0, 0, &err);
 	if (left == -1)
 		fprintf(stderr, "havoc: recover: %s\n", err.s);

@@ -57,6 +57,8 @@ cmd_recover(const struct hv_cmd *cmd, int argc, char **argv)
 	if ((st = hv_cmd_open_store(db)) == NULL)
 		return HV_EXIT_ABORTED;
 	loop = hv_loop_new();
+	/* SIGINT and SIGTERM wait for the reverts under way. */
+	hv_loop_catch_signals(loop);
 	left = hv_recover(st, loop, run, force, &err);
 	if (left == -1)
 		fprintf(stderr, "havoc: recover: %s\n", err.s);

@@ -1161,6 +1161,35 @@ load_safety(struct ck *c, const struct hv_node *s)
 	}
 }
 
+/*
+ * A fault held over SSH for longer than the dead-man time would be
+ * reverted by the host on its own while havoc still counts it active;
+ * both would revert it at about the same time.
+ */
+static void
+check_dead_man(struct ck *c)
+{
+	struct hv_experiment	*x = c->x;
+	int64_t			 dm = x->dead_man_ms > 0 ? x->dead_man_ms :
+				    HV_DEAD_MAN_DEFAULT_MS;
+	char			 d1[32], d2[32];
+	size_t			 i;
+
+	for (i = 0; i < x->nmethod; i++) {
+		const struct hv_step	*s = &x->method[i];
+
+		if (s->duration_ms == 0 || s->driver == NULL || !s->driver->ssh)
+			continue;
+		if (s->duration_ms + HV_DEAD_MAN_MARGIN_MS <= dm)
+			continue;
+		hv_diag_node(c->d, hv_node_get(s->where, "duration"),
+		    "duration %s leaves no room before safety.dead_man %s: the "
+		    "hosts would revert the fault on their own first (make "
+		    "dead_man longer)", hv_format_duration(s->duration_ms, d1,
+		    sizeof d1), hv_format_duration(dm, d2, sizeof d2));
+	}
+}
+
 /* Steps that run on a target group need hosts to exist at all. */
 static void
 check_groups_used(struct ck *c)
@@ -1247,6 +1276,7 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	load_watch(&c, hv_node_get(doc, "watch"));
 	load_alerts(&c, hv_node_get(doc, "alerts"));
 	load_safety(&c, hv_node_get(doc, "safety"));
+	check_dead_man(&c);
 	{
 		size_t	i;
 

@@ -157,5 +157,7 @@ void		 hv_experiment_ssh_for(const struct hv_experiment *,
 		    const struct hv_host *, struct hv_ssh_opts *out);
 
 #define HV_DEAD_MAN_DEFAULT_MS	(10 * 60 * 1000)
+/* A fault's duration must end this long before the dead-man fires. */
+#define HV_DEAD_MAN_MARGIN_MS	5000
 
 #endif

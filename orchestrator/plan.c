@@ -149,6 +149,85 @@ touch(struct hv_plan *p, const struct hv_targets *t)
 	}
 }
 
+/* Counts an address an action reaches that is no inventory host. */
+static void
+touch_address(struct hv_plan *p, const struct hv_experiment *x,
+    const char *a)
+{
+	const char	*slash = strchr(a, '/');
+	size_t		 i;
+
+	for (i = 0; i < x->nhosts; i++) {
+		if (strcmp(x->hosts[i].address, a) == 0) {
+			struct hv_targets	one = { NULL, 1 };
+			const struct hv_host	*h = &x->hosts[i];
+
+			one.hosts = &h;
+			touch(p, &one);
+			return;
+		}
+	}
+	/* A range bounds nothing; one address is one host. */
+	if (slash != NULL && strcmp(slash, "/32") != 0 &&
+	    strcmp(slash, "/128") != 0)
+		p->ranges++;
+	else
+		p->addresses++;
+}
+
+/*
+ * What an action reaches besides its own targets: the hosts and
+ * addresses of its target-group parameters (peers:, destination:).
+ */
+static void
+touch_params(struct hv_plan *p, const struct hv_experiment *x,
+    const struct hv_step *s)
+{
+	const struct hv_param	*spec;
+	const struct hv_node	*v;
+	size_t			 i, j;
+	int			 g;
+
+	for (i = 0; s->with != NULL && i < s->with->n; i++) {
+		spec = hv_param_find(s->driver->params, s->with->keys[i]->str);
+		v = s->with->items[i];
+		if (spec == NULL || spec->type != HV_T_TARGETS)
+			continue;
+		if (v->kind == HV_NODE_SCALAR) {
+			if ((g = hv_experiment_group(x, v->str)) >= 0)
+				touch(p, &p->groups[g]);
+			else
+				touch_address(p, x, v->str);
+			continue;
+		}
+		for (j = 0; v->kind == HV_NODE_SEQ && j < v->n; j++)
+			touch_address(p, x, v->items[j]->str);
+	}
+}
+
+/* Two hosts of one group at one address would share what havoc adds. */
+static int
+check_addresses(const struct hv_experiment *x, const struct hv_plan *p,
+    const struct hv_step *s, struct hv_buf *err)
+{
+	const struct hv_targets	*t = &p->groups[s->group];
+	size_t			 i, j;
+
+	for (i = 0; i < t->n; i++) {
+		for (j = i + 1; j < t->n; j++) {
+			if (strcmp(t->hosts[i]->address,
+			    t->hosts[j]->address) == 0 &&
+			    t->hosts[i]->ssh.port == t->hosts[j]->ssh.port)
+				return hv_error(err, "target group %s: hosts %s "
+				    "and %s have the same address %s (step "
+				    "\"%s\")", x->groups[s->group].name,
+				    t->hosts[i]->name, t->hosts[j]->name,
+				    t->hosts[i]->address, s->name);
+		}
+	}
+	return 0;
+}
+
 /* Every step with on: must hit at least one host. */
 static int
 check_steps(const struct hv_experiment *x, struct hv_plan *p,
@@ -158,12 +237,16 @@ check_steps(const struct hv_experiment *x, struct hv_plan *p,
 	int	rc = 0;
 
 	for (i = 0; i < n; i++) {
+		if (s[i].kind == HV_STEP_ACTION && s[i].driver != NULL)
+			touch_params(p, x, &s[i]);
 		if (s[i].group < 0)
 			continue;
 		if (p->groups[s[i].group].n == 0)
 			rc = hv_error(err, "target group %s matches no host "
 			    "(step \"%s\")", x->groups[s[i].group].name,
 			    s[i].name);
+		else if (check_addresses(x, p, &s[i], err) == -1)
+			rc = -1;
 		else if (s[i].kind == HV_STEP_ACTION)
 			touch(p, &p->groups[s[i].group]);
 	}
@@ -196,14 +279,22 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 		rc = -1;
 	if (check_steps(x, p, x->preflight, x->npreflight, err) == -1)
 		rc = -1;
-	if (x->max_targets > 0 && p->ntouched > (size_t)x->max_targets) {
+	if (x->max_targets > 0 && p->ranges > 0)
+		rc = hv_error(err, "safety: an action reaches an address range, "
+		    "which max_targets %d cannot bound (name the hosts, or a "
+		    "target group)", x->max_targets);
+	else if (x->max_targets > 0 &&
+	    p->ntouched + p->addresses > (size_t)x->max_targets) {
 		for (i = 0; i < p->ntouched; i++)
 			hv_buf_printf(&names, "%s%s", i > 0 ? ", " : "",
 			    p->touched[i]->name);
+		if (p->addresses > 0)
+			hv_buf_printf(&names, "%s%zu other address%s",
+			    p->ntouched > 0 ? ", " : "", p->addresses,
+			    p->addresses == 1 ? "" : "es");
 		rc = hv_error(err, "safety: actions would touch %zu hosts, "
-		    "more "
-		    "than max_targets %d (%s)", p->ntouched, x->max_targets,
-		    names.s);
+		    "more than max_targets %d (%s)", p->ntouched +
+		    p->addresses, x->max_targets, names.s);
 	}
 	hv_buf_release(&names);
 	if (rc == -1)
@@ -300,10 +391,15 @@ hv_plan_resolve_groups(const struct hv_experiment *x, const struct hv_plan *p,
 		if (spec == NULL || spec->type != HV_T_TARGETS ||
 		    old->kind != HV_NODE_SCALAR)
 			continue;
-		if ((g = hv_experiment_group(x, old->str)) == -1)
-			continue;
-		t = &p->groups[g];
 		list = hv_node_new(HV_NODE_SEQ, old->file, old->line, old->col);
+		if ((g = hv_experiment_group(x, old->str)) == -1) {
+			/* One address is a list of one, never "everything". */
+			hv_node_append(list, NULL, hv_node_dup(old));
+			with->items[i] = list;
+			hv_node_free(old);
+			continue;
+		}
+		t = &p->groups[g];
 		for (j = 0; j < t->n; j++)
 			hv_node_append(list, NULL, hv_node_scalar(
 			    t->hosts[j]->address, old->file, old->line,
@@ -415,8 +511,14 @@ hv_plan_print(const struct hv_experiment *x, const struct hv_plan *p,
 			    p->groups[i].hosts[j]->address);
 		fprintf(f, "%s\n", p->groups[i].n == 0 ? " (none)" : "");
 	}
-	fprintf(f, "blast radius: %zu host%s", p->ntouched,
-	    p->ntouched == 1 ? "" : "s");
+	if (p->addresses > 0 || p->ranges > 0)
+		fprintf(f, "blast radius: %zu host%s, %zu other address%s, "
+		    "%zu range%s", p->ntouched, p->ntouched == 1 ? "" : "s",
+		    p->addresses, p->addresses == 1 ? "" : "es", p->ranges,
+		    p->ranges == 1 ? "" : "s");
+	else
+		fprintf(f, "blast radius: %zu host%s", p->ntouched,
+		    p->ntouched == 1 ? "" : "s");
 	if (x->max_targets > 0)
 		fprintf(f, " (max_targets %d)", x->max_targets);
 	fprintf(f, "\n");

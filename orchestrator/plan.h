@@ -29,8 +29,10 @@ struct hv_plan {
 	uint64_t		 seed;
 	struct hv_targets	*groups;	/* one per experiment group */
 	size_t			 ngroups;
-	const struct hv_host	**touched;	/* hosts actions run on */
+	const struct hv_host	**touched;	/* hosts actions reach */
 	size_t			 ntouched;
+	size_t			 addresses;	/* and other single addresses */
+	size_t			 ranges;	/* and address ranges */
 };
 
 /*

@@ -150,6 +150,7 @@ struct runner {
 
 	struct window	**windows;
 	size_t		 nwindows;
+	int		 windows_due;	/* a window's duration is over */
 };
 
 static void	slot_done(struct hv_call *);
@@ -250,11 +251,22 @@ on_watchdog(void *arg)
 static int64_t
 call_budget(const struct hv_call *c)
 {
-	int64_t	t = hv_arg_ms(c, "timeout");
+	int64_t	t = hv_arg_ms(c, "timeout"), connect;
 
 	if (c->host != NULL && c->host->ssh.command_timeout_ms > t)
 		t = c->host->ssh.command_timeout_ms;
-	return (t > 0 ? t : 60000) + WATCHDOG_GRACE_MS;
+	if (t <= 0)
+		t = 60000;
+	/* An SSH command may first wait for its session to be set up. */
+	if (c->driver->ssh) {
+		connect = c->host != NULL && c->host->ssh.connect_timeout_ms >
+		    0 ? c->host->ssh.connect_timeout_ms : 10000;
+		if (c->ctx != NULL && c->ctx->exp != NULL &&
+		    c->ctx->exp->ssh.connect_timeout_ms > connect)
+			connect = c->ctx->exp->ssh.connect_timeout_ms;
+		t += connect;
+	}
+	return t + WATCHDOG_GRACE_MS;
 }
 
 /*
@@ -494,6 +506,15 @@ batch_idle(void *arg)
 	return b->pending == 0;
 }
 
+/* Idle, or stopping while the batch may still be cancelled. */
+static int
+batch_idle_or_stop(void *arg)
+{
+	struct batch	*b = arg;
+
+	return b->pending == 0 || b->r->stopping;
+}
+
 /* Cancels the calls of a batch still in flight. */
 static void
 batch_cancel(struct batch *b)
@@ -508,22 +529,25 @@ batch_cancel(struct batch *b)
 }
 
 /*
- * Waits for every call of a batch. A signal stops the run and cancels
- * what is in flight; the wait goes on until every call has ended (each
- * is bounded by its watchdog).
+ * Waits for every call of a batch. A stop (a signal, the safety abort, a
+ * failed journal) cancels the calls of a step in flight, so that no
+ * inject lands after it; reverts and rollbacks are never cancelled. The
+ * wait goes on until every call has ended (each is bounded by its
+ * watchdog).
  */
 static void
 batch_wait(struct runner *r, struct batch *b)
 {
+	int	cancellable = b->step != NULL && !r->in_rollback;
 	int	cancelled = 0;
 
 	while (b->pending > 0) {
-		if (hv_loop_run(r->loop, batch_idle, b, -1) == 2) {
+		if (hv_loop_run(r->loop, cancellable && !cancelled ?
+		    batch_idle_or_stop : batch_idle, b, -1) == 2)
 			check_signal(r);
-			if (r->stopping && !r->in_rollback && !cancelled) {
-				batch_cancel(b);
-				cancelled = 1;
-			}
+		if (cancellable && !cancelled && r->stopping) {
+			batch_cancel(b);
+			cancelled = 1;
 		}
 	}
 }
@@ -571,10 +595,19 @@ run_step(struct runner *r, const struct hv_step *step, const char *phase,
 		fault = step->kind == HV_STEP_ACTION &&
 		    hv_call_is_fault(&s->call);
 		if (fault && record_fault(r, s, &err) == -1) {
-			/* No journal entry, no fault. */
-			hv_call_fail(&s->call, "cannot journal the fault, not "
-			    "injected: %s", err.s);
+			/* No journal entry, no fault; and no run goes on
+			 * without its journal. */
+			say(r, "  %s%s%s: cannot journal the fault, not "
+			    "injected: %s", h != NULL ? h->name : "",
+			    h != NULL ? ": " : "", step->name, err.s);
+			if (s->step_id > 0)
+				store_check(r, hv_store_step_end(r->st,
+				    s->step_id, "error", NULL, "cannot journal "
+				    "the fault; not injected", -1, hv_wall_ms(),
+				    &err), &err);
+			stop(r, "the fault journal cannot be written");
 			hv_buf_reset(&err);
+			b->failed++;
 			continue;
 		}
 		b->pending++;
@@ -614,6 +647,7 @@ revert_faults(struct runner *r, const struct hv_fault_row *rows, size_t n,
 	struct slot	*s;
 	struct hv_buf	 err = HV_BUF_INIT;
 	size_t		 i, failed;
+	char		*name;
 
 	b = batch_new(r, NULL, phase, n);
 	for (i = 0; i < n; i++) {
@@ -639,7 +673,9 @@ revert_faults(struct runner *r, const struct hv_fault_row *rows, size_t n,
 		hv_call_init(&s->rev->call, s->call.driver, NULL);
 		s->on_done = batch_call_done;
 		b->n++;
-		record_begin(r, s, phase, "revert", "revert");
+		name = hv_xasprintf("revert %s", rows[i].driver);
+		record_begin(r, s, phase, "revert", name);
+		free(name);
 		b->pending++;
 		slot_start(s, 1);
 	}
@@ -680,7 +716,9 @@ collect_row(const struct hv_fault_row *row, void *arg)
 	l->rows[l->n].state = hv_xstrdup(row->state);
 	l->rows[l->n].revert = row->revert != NULL ?
 	    hv_xstrdup(row->revert) : NULL;
-	l->rows[l->n].revert_spec = hv_xstrdup(row->revert_spec);
+	/* A row without a spec cannot be rebuilt: it fails as a bad spec. */
+	l->rows[l->n].revert_spec = hv_xstrdup(row->revert_spec != NULL ?
+	    row->revert_spec : "");
 	l->rows[l->n].run_status = NULL;
 	l->rows[l->n].run_controller = NULL;
 	l->n++;
@@ -711,6 +749,7 @@ on_window(void *arg)
 
 	w->timer = NULL;
 	w->done = 1;
+	w->r->windows_due = 1;
 }
 
 static int
@@ -751,6 +790,8 @@ close_window(struct runner *r, struct window *w)
 	hv_buf_release(&err);
 }
 
+static void	close_due_windows(struct runner *);
+
 /* An action step with a duration: inject, hold, revert. */
 static void
 run_fault_window(struct runner *r, const struct hv_step *step)
@@ -778,38 +819,71 @@ run_fault_window(struct runner *r, const struct hv_step *step)
 	while (!r->stopping && !w->done) {
 		if (hv_loop_run(r->loop, window_over, w, -1) == 2)
 			check_signal(r);
+		/* Background windows that end meanwhile are reverted now. */
+		if (r->windows_due && !w->done)
+			close_due_windows(r);
 	}
-	if (!r->stopping)
-		close_window(r, w);
+	close_due_windows(r);
 }
 
-/* Waits for background windows to end and reverts them. */
+/*
+ * Reverts the faults of every window whose duration is over, the newest
+ * first: a later fault may stand on an earlier one (two changes to one
+ * file), so they are undone in the reverse order they were made.
+ */
+static void
+close_due_windows(struct runner *r)
+{
+	size_t	i;
+
+	r->windows_due = 0;
+	for (i = r->nwindows; i > 0 && !r->stopping; i--) {
+		if (r->windows[i - 1]->done && r->windows[i - 1]->ids.n > 0)
+			close_window(r, r->windows[i - 1]);
+	}
+}
+
+static int
+windows_open(struct runner *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nwindows; i++) {
+		if (r->windows[i]->ids.n > 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+due_or_stopping(void *arg)
+{
+	struct runner	*r = arg;
+
+	return r->windows_due || r->stopping;
+}
+
+/*
+ * After the method: waits for the windows still open and reverts each
+ * when its time comes (wait 1); at the rollbacks, just stops their
+ * timers, as every fault left is reverted there (wait 0).
+ */
 static void
 close_windows(struct runner *r, int wait)
 {
 	size_t	i;
 
-	for (i = 0; i < r->nwindows; i++) {
-		struct window	*w = r->windows[i];
-
-		while (wait && !r->stopping && !w->done) {
-			if (hv_loop_run(r->loop, window_over, w, -1) == 2)
-				check_signal(r);
-		}
-		if (w->ids.n > 0 && w->done && !r->stopping)
-			close_window(r, w);
-		if (w->timer != NULL)
-			hv_loop_cancel(r->loop, w->timer);
-		w->timer = NULL;
+	while (wait && !r->stopping && windows_open(r)) {
+		if (!r->windows_due &&
+		    hv_loop_run(r->loop, due_or_stopping, r, -1) == 2)
+			check_signal(r);
+		close_due_windows(r);
 	}
-}
-
-static int
-is_stopping(void *arg)
-{
-	struct runner	*r = arg;
-
-	return r->stopping;
+	for (i = 0; i < r->nwindows; i++) {
+		if (r->windows[i]->timer != NULL)
+			hv_loop_cancel(r->loop, r->windows[i]->timer);
+		r->windows[i]->timer = NULL;
+	}
 }
 
 /* A pause that a stop cuts short. */
@@ -819,8 +893,10 @@ run_pause(struct runner *r, int64_t ms)
 	int64_t	deadline = hv_mono_ms() + ms;
 
 	while (!r->stopping && hv_mono_ms() < deadline) {
-		if (hv_loop_run(r->loop, is_stopping, r, deadline) == 2)
+		if (hv_loop_run(r->loop, due_or_stopping, r, deadline) == 2)
 			check_signal(r);
+		if (r->windows_due)
+			close_due_windows(r);
 	}
 }
 
@@ -878,6 +954,10 @@ watch_start(struct runner *r)
 
 		w->step = &x->steady[idx];
 		w->slots = probe_slots(r, w->step, w, watch_call_done, &w->n);
+		/* A safety check that cannot run is no safety check. */
+		if (w->n == 0 && idx == x->abort_probe)
+			stop(r, "safety: the abort probe %s cannot run",
+			    w->step->name);
 	}
 	r->nwatchers = n;
 	r->watching = 1;
@@ -1364,8 +1444,7 @@ steady_state(struct runner *r, const char *phase)
 		return 0;
 	say(r, "steady state %s", strcmp(phase, HV_PHASE_BEFORE) == 0 ?
 	    "before" : "after");
-	for (i = 0; i < r->x->nsteady && !(r->stopping &&
-	    strcmp(phase, HV_PHASE_BEFORE) != 0); i++)
+	for (i = 0; i < r->x->nsteady && !r->stopping; i++)
 		failed += run_step(r, &r->x->steady[i], phase, NULL) > 0;
 	return failed;
 }
@@ -1387,6 +1466,8 @@ method(struct runner *r)
 		say(r, "method %zu/%zu: %s (%s%s%s)", i + 1, r->x->nmethod,
 		    s->name, s->driver->name, s->group >= 0 ? " on " : "",
 		    s->group >= 0 ? r->x->groups[s->group].name : "");
+		if (r->windows_due)
+			close_due_windows(r);
 		if (s->kind == HV_STEP_ACTION && s->duration_ms > 0) {
 			run_fault_window(r, s);
 		} else if (s->kind == HV_STEP_ACTION) {
@@ -1530,6 +1611,11 @@ verdict(struct runner *r, struct hv_run_result *res)
 		res->exit_code = HV_EXIT_ABORTED;
 		res->status = HV_RUN_ABORTED;
 		reason = r->stop_reason;
+	} else if (r->store_failed) {
+		/* What the store lacks, no report can show: not "held". */
+		res->exit_code = HV_EXIT_ABORTED;
+		res->status = HV_RUN_ABORTED;
+		reason = "the store could not record the whole run";
 	} else if (r->deviated) {
 		res->exit_code = HV_EXIT_DEVIATED;
 		res->status = HV_RUN_DEVIATED;
@@ -1709,8 +1795,8 @@ hv_run_result_release(struct hv_run_result *res)
 }
 
 /* Whether pid is a havoc that is still running on this machine. */
-static int
-havoc_alive(int pid)
+int
+hv_run_alive(int pid)
 {
 	char	path[64], exe[4096], *base;
 	ssize_t	n;
@@ -1755,7 +1841,7 @@ scan_row(const struct hv_fault_row *row, void *arg)
 			sc->skipped++;
 			return 0;
 		}
-		if (havoc_alive(row->run_pid)) {
+		if (hv_run_alive(row->run_pid)) {
 			hv_warn("fault %lld: run %lld is still running (pid "
 			    "%d); "
 			    "not touched (use --force, or havoc halt)",
@@ -1775,6 +1861,42 @@ scan_row(const struct hv_fault_row *row, void *arg)
 		}
 	}
 	return collect_row(row, &sc->rows);
+}
+
+/*
+ * Runs of this controller still marked running whose havoc is gone, and
+ * that left no fault open, are over too: marked interrupted, so that
+ * halt never signals a process that merely took over their pid.
+ */
+static void
+close_dead_runs(struct hv_store *st, int64_t only, const char *host)
+{
+	struct hv_buf	 e = HV_BUF_INIT;
+	json_t		*runs, *r;
+	const char	*ctl;
+	int64_t		 id;
+	size_t		 i;
+
+	if ((runs = hv_store_running_json(st, &e)) == NULL) {
+		hv_warn("%s", e.s);
+		hv_buf_release(&e);
+		return;
+	}
+	json_array_foreach(runs, i, r) {
+		id = json_integer_value(json_object_get(r, "id"));
+		ctl = json_string_value(json_object_get(r, "controller"));
+		if ((only > 0 && id != only) || ctl == NULL ||
+		    strcmp(ctl, host) != 0 || hv_run_alive((int)
+		    json_integer_value(json_object_get(r, "pid"))))
+			continue;
+		if (hv_store_run_end(st, id, HV_RUN_INTERRUPTED, 0,
+		    HV_EXIT_ABORTED, "havoc stopped before the end of the run; "
+		    "no fault was left active", hv_wall_ms(), &e) == -1)
+			hv_warn("%s", e.s);
+		hv_buf_reset(&e);
+	}
+	json_decref(runs);
+	hv_buf_release(&e);
 }
 
 static int
@@ -1828,8 +1950,7 @@ hv_recover(struct hv_store *st, struct hv_loop *loop, int64_t run,
 		    &e) == -1)
 			n = 1;
 		reason = hv_xasprintf("havoc stopped before the end of the "
-		    "run; "
-		    "havoc recover %s", n == 0 ? "reverted its faults" :
+		    "run; havoc recover %s", n == 0 ? "reverted its faults" :
 		    "could not revert all of its faults");
 		if (hv_store_run_end(st, sc.runs[i], HV_RUN_INTERRUPTED, 0,
 		    n == 0 ? HV_EXIT_ABORTED : HV_EXIT_ROLLBACK, reason,
@@ -1838,6 +1959,7 @@ hv_recover(struct hv_store *st, struct hv_loop *loop, int64_t run,
 		hv_buf_reset(&e);
 		free(reason);
 	}
+	close_dead_runs(st, run, sc.host);
 	/* What is left: faults that failed to revert, and skipped runs. */
 	n = 0;
 	if (hv_store_faults_open(st, run, count_row, &n, err) == -1)

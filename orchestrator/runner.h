@@ -52,6 +52,10 @@ void	 hv_run_result_release(struct hv_run_result *);
  * error (err says why).
  */
 struct hv_buf;
+
+/* Whether pid is a havoc still running on this machine. */
+int	 hv_run_alive(int pid);
+
 int	 hv_recover(struct hv_store *, struct hv_loop *, int64_t run,
 	    int force, struct hv_buf *err);
 

@@ -233,6 +233,31 @@ for sig in INT TERM; do
 	check "SIG$sig: rolled back" test ! -e blocked
 done
 
+# A run killed with no fault open is closed by recover; halt never signals
+# a process that merely has a dead run's pid.
+cat >pause.yaml <<EOF
+version: 1
+title: a long pause
+method:
+  - pause: 60s
+EOF
+"$HAVOC" run pause.yaml >/dev/null 2>&1 &
+HVPID=$!
+wait_for sh -c "test \"\$(sqlite3 '$HAVOC_DB' \"select status from runs order by id desc limit 1\")\" = running"
+kill -9 "$HVPID"
+wait "$HVPID" 2>/dev/null
+HVPID=
+run=$(sql "select max(id) from runs")
+sleep 1000 &
+decoy=$!
+sql "update runs set pid = $decoy where id = $run"
+"$HAVOC" halt >out.txt 2>&1
+check "halt leaves a process alone that only has a dead run's pid" kill -0 "$decoy"
+kill "$decoy" 2>/dev/null
+wait "$decoy" 2>/dev/null
+check "a dead run without faults is closed as interrupted" \
+    test "$(sql "select status from runs where id=$run")" = interrupted
+
 # --- secrets and injection --------------------------------------------------
 
 export HV_IT_TOKEN='tok-Zq81-secret'

@@ -646,6 +646,114 @@ test_plan_json_and_print(void **state)
 	hv_experiment_free(x);
 }
 
+/* plan_refused: the plan is refused with a message holding want. */
+static void
+plan_refused(const struct hv_experiment *x, const char *want)
+{
+	struct hv_plan	p;
+	struct hv_buf	err = HV_BUF_INIT;
+
+	if (hv_plan_make(x, 1, &p, &err) != -1)
+		fail_msg("plan accepted; wanted \"%s\"", want);
+	if (strstr(err.s, want) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", err.s, want);
+	hv_buf_release(&err);
+}
+
+/* What a partition cuts off counts toward max_targets too. */
+static void
+test_blast_radius_counts_peers(void **state)
+{
+	struct hv_experiment	*x;
+	struct hv_plan		 p;
+
+	(void)state;
+	x = build(HOSTS "targets:\n"
+	    "  one: {hosts: [web-1]}\n  dbs: {tags: [db]}\n"
+	    "method:\n"
+	    "  - {action: network.partition, on: one, with: {peers: dbs}}\n"
+	    "safety: {max_targets: 3}\n");
+	plan_refused(x, "actions would touch 4 hosts, more than max_targets 3 "
+	    "(db-1, db-2, db-3, web-1)");
+	hv_experiment_free(x);
+
+	/* Single addresses count as hosts; one in the inventory once. */
+	x = build(HOSTS "targets:\n  one: {hosts: [web-1]}\n"
+	    "method:\n"
+	    "  - {action: network.partition, on: one, with: {peers: "
+	    "[10.0.1.1, 192.0.2.7, 192.0.2.8/32]}}\n"
+	    "safety: {max_targets: 3}\n");
+	plan_refused(x, "actions would touch 4 hosts, more than max_targets 3 "
+	    "(db-1, web-1, 2 other addresses)");
+	hv_experiment_free(x);
+
+	/* A range cannot be bounded at all. */
+	x = build(HOSTS "targets:\n  one: {hosts: [web-1]}\n"
+	    "method:\n"
+	    "  - {action: network.loss, on: one, with: {percent: 50, "
+	    "destination: 10.0.0.0/8}}\n"
+	    "safety: {max_targets: 10}\n");
+	plan_refused(x, "reaches an address range");
+	hv_experiment_free(x);
+
+	/* Without max_targets, the same plan is made. */
+	x = build(HOSTS "targets:\n  one: {hosts: [web-1]}\n"
+	    "method:\n"
+	    "  - {action: network.loss, on: one, with: {percent: 50, "
+	    "destination: 10.0.0.0/8}}\n");
+	plan_ok(x, 1, &p);
+	assert_int_equal(p.ranges, 1);
+	hv_plan_release(&p);
+	hv_experiment_free(x);
+}
+
+/* A single address is a list of one: never all traffic. */
+static void
+test_single_address_is_a_list(void **state)
+{
+	struct hv_experiment	*x;
+	struct hv_plan		 p;
+	struct hv_node		*with;
+	struct hv_buf		 err = HV_BUF_INIT;
+	const struct hv_node	*dest;
+
+	(void)state;
+	x = build(HOSTS "targets:\n  one: {hosts: [web-1]}\n"
+	    "method:\n"
+	    "  - {action: network.loss, on: one, with: {percent: 50, "
+	    "destination: 10.0.1.1}}\n");
+	plan_ok(x, 1, &p);
+	with = hv_plan_params(x, &x->method[0], x->method[0].with,
+	    p.groups[0].hosts[0], &err);
+	assert_non_null(with);
+	hv_plan_resolve_groups(x, &p, &x->method[0], with);
+	dest = hv_node_get(with, "destination");
+	assert_int_equal(dest->kind, HV_NODE_SEQ);
+	assert_int_equal(dest->n, 1);
+	assert_string_equal(dest->items[0]->str, "10.0.1.1");
+	hv_node_free(with);
+	hv_plan_release(&p);
+	hv_experiment_free(x);
+	hv_buf_release(&err);
+}
+
+/* Two names for one address in a group are refused. */
+static void
+test_duplicate_addresses_refused(void **state)
+{
+	struct hv_experiment	*x;
+
+	(void)state;
+	x = build("hosts:\n"
+	    "  web-1: {address: 10.0.0.1, tags: [web]}\n"
+	    "  alias: {address: 10.0.0.1, tags: [web]}\n"
+	    "targets:\n  web: {tags: [web]}\n"
+	    "method:\n"
+	    "  - {action: process.kill, on: web, with: {name: nginx}}\n");
+	plan_refused(x, "hosts alias and web-1 have the same address 10.0.0.1");
+	hv_experiment_free(x);
+}
+
 int
 main(void)
 {
@@ -663,6 +771,9 @@ main(void)
 		cmocka_unit_test(test_plan_params),
 		cmocka_unit_test(test_plan_from_yaml_on),
 		cmocka_unit_test(test_plan_json_and_print),
+		cmocka_unit_test(test_blast_radius_counts_peers),
+		cmocka_unit_test(test_single_address_is_a_list),
+		cmocka_unit_test(test_duplicate_addresses_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

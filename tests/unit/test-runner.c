@@ -562,6 +562,49 @@ test_background_duration(void **state)
 	json_decref(j);
 }
 
+/* Background windows end on time, during a pause, each when it is due. */
+static void
+test_background_windows_on_time(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}, "
+	    "duration: 600ms, background: true}\n"
+	    "  - {action: fake.action, with: {id: b, revert_mode: ok}, "
+	    "duration: 200ms, background: true}\n"
+	    "  - pause: 2s\n"
+	    "  - {action: fake.action, with: {id: c}}\n", &j, NULL),
+	    HV_EXIT_OK);
+	/* Both reverted within the pause, not at its end or later. */
+	assert_string_equal(events,
+	    "inject:a inject:b revert:b revert:a inject:c ");
+	json_decref(j);
+}
+
+/* Windows due together are reverted newest first. */
+static void
+test_windows_newest_first(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}, "
+	    "duration: 100ms, background: true}\n"
+	    "  - {action: fake.action, with: {id: b, revert_mode: ok}, "
+	    "duration: 100ms, background: true}\n"
+	    "  - {action: fake.action, with: {id: c, delay: 500ms}}\n",
+	    &j, NULL), HV_EXIT_OK);
+	/* Both were due while c ran: then b, the newer, first. */
+	assert_string_equal(events,
+	    "inject:a inject:b inject:c revert:b revert:a ");
+	json_decref(j);
+}
+
 static void
 test_abort_when(void **state)
 {
@@ -802,6 +845,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_background_duration, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_background_windows_on_time,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_windows_newest_first,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_when, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_time_to_recover, setup,
