@@ -21,6 +21,40 @@ put(struct hv_buf *b, const char *s, int quote)
 		hv_buf_puts(b, s);
 }
 
+/*
+ * Appends a secret variable's shown spelling to a shell value: its
+ * ${env.*} and ${file:*} references as they are, the text around them
+ * quoted. Expanded again (each reference quoted as one word), the words
+ * join into the one word that the real value was quoted as.
+ */
+static void
+put_secret_shown(struct hv_buf *b, const char *s)
+{
+	const char	*ref, *end;
+	char		*text;
+
+	while (b != NULL && *s != '\0') {
+		for (ref = strchr(s, '$'); ref != NULL; ref = strchr(ref + 1,
+		    '$')) {
+			if ((strncmp(ref, "${env.", 6) == 0 ||
+			    strncmp(ref, "${file:", 7) == 0) &&
+			    strchr(ref, '}') != NULL)
+				break;
+		}
+		end = ref != NULL ? ref : s + strlen(s);
+		if (end > s) {
+			text = hv_xstrndup(s, (size_t)(end - s));
+			hv_shell_quote(b, text);
+			free(text);
+		}
+		if (ref == NULL)
+			break;
+		end = strchr(ref, '}') + 1;
+		hv_buf_add(b, ref, (size_t)(end - ref));
+		s = end;
+	}
+}
+
 /* Appends literal text to both spellings. */
 static void
 put_literal(struct hv_buf *str, struct hv_buf *shown, const char *s,
@@ -163,9 +197,12 @@ expand_ref(const struct hv_expand *x, const char *ref, struct hv_buf *str,
 	if (v->broken)
 		return 0;
 	put(str, v->str, x->shell);
-	/* A secret's shown spelling is a reference: quoting it would stop
-	 * a later expansion of it from being quoted as one word. */
-	put(shown, v->shown, x->shell && !v->secret);
+	/* A secret's shown spelling holds references: quoting them would
+	 * stop a later expansion of them from being quoted as words. */
+	if (x->shell && v->secret)
+		put_secret_shown(shown, v->shown);
+	else
+		put(shown, v->shown, x->shell);
 	if (v->secret)
 		*flags |= HV_EXP_SECRET;
 	return rc;

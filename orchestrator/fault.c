@@ -85,6 +85,9 @@ hv_fault_spec(const struct hv_experiment *x, const struct hv_call *call)
 		if (o.command_timeout_ms != 0)
 			json_object_set_new(h, "command_timeout_ms",
 			    json_integer(o.command_timeout_ms));
+		if (o.keepalive_ms != 0)
+			json_object_set_new(h, "keepalive_ms",
+			    json_integer(o.keepalive_ms));
 		json_object_set_new(root, "host", h);
 	}
 	s = json_dumps(root, JSON_COMPACT);
@@ -107,7 +110,8 @@ json_node(const struct hv_expand *ex, json_t *j, const struct hv_param *spec,
 	json_t			*v;
 	size_t			 i;
 
-	switch (json_typeof(j)) {
+	/* A damaged journal may lack a value: it is a null. */
+	switch (j != NULL ? json_typeof(j) : JSON_NULL) {
 	case JSON_STRING:
 		n = hv_node_scalar(json_string_value(j), "journal", 0, 0);
 		if (hv_expand(ex, n->shown, &str, NULL, NULL, err) == -1) {
@@ -192,6 +196,8 @@ load_host(struct hv_revert *r, json_t *h)
 	    "connect_timeout_ms"));
 	host->ssh.command_timeout_ms = json_integer_value(json_object_get(h,
 	    "command_timeout_ms"));
+	host->ssh.keepalive_ms = json_integer_value(json_object_get(h,
+	    "keepalive_ms"));
 	r->target = hv_xstrdup(host->name);
 }
 

@@ -272,13 +272,23 @@ hv_loop_run(struct hv_loop *l, hv_cond_cb cond, void *arg, int64_t deadline)
 		if (l->sig != 0)
 			return 2;
 		now = hv_mono_ms();
-		if (fire_timers(l, now) > 0)
-			continue;
+		/*
+		 * Descriptors get their turn (a poll without waiting when a
+		 * timer is due) between rounds of timers, so that timers
+		 * that keep adding timers starve neither them nor the
+		 * deadline. A callback may have met the condition first.
+		 */
+		if (fire_timers(l, now) > 0) {
+			if ((cond != NULL && cond(arg)) || l->sig != 0)
+				continue;
+			now = hv_mono_ms();
+		}
 		if (deadline >= 0 && now >= deadline)
 			return 1;
 		wait = -1;
 		if (l->nheap > 0)
-			wait = l->heap[0]->when - now;
+			wait = l->heap[0]->when > now ?
+			    l->heap[0]->when - now : 0;
 		if (deadline >= 0 && (wait < 0 || deadline - now < wait))
 			wait = deadline - now;
 		if (wait < 0)

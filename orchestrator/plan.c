@@ -218,9 +218,10 @@ check_addresses(const struct hv_experiment *x, const struct hv_plan *p,
 			if (strcmp(t->hosts[i]->address,
 			    t->hosts[j]->address) == 0 &&
 			    t->hosts[i]->ssh.port == t->hosts[j]->ssh.port)
-				return hv_error(err, "target group %s: hosts %s "
-				    "and %s have the same address %s (step "
-				    "\"%s\")", x->groups[s->group].name,
+				return hv_error(err, "target group %s: "
+				    "hosts %s and %s have the same address "
+				    "%s (step \"%s\")",
+				    x->groups[s->group].name,
 				    t->hosts[i]->name, t->hosts[j]->name,
 				    t->hosts[i]->address, s->name);
 		}
@@ -280,9 +281,9 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 	if (check_steps(x, p, x->preflight, x->npreflight, err) == -1)
 		rc = -1;
 	if (x->max_targets > 0 && p->ranges > 0)
-		rc = hv_error(err, "safety: an action reaches an address range, "
-		    "which max_targets %d cannot bound (name the hosts, or a "
-		    "target group)", x->max_targets);
+		rc = hv_error(err, "safety: an action reaches an address "
+		    "range, which max_targets %d cannot bound (name the "
+		    "hosts, or a target group)", x->max_targets);
 	else if (x->max_targets > 0 &&
 	    p->ntouched + p->addresses > (size_t)x->max_targets) {
 		for (i = 0; i < p->ntouched; i++)

@@ -132,6 +132,12 @@ reap(struct hv_proc *p)
 	if (waitpid(p->pid, &status, WNOHANG) != p->pid)
 		return;
 	p->reaped = 1;
+	/*
+	 * Told to end (timeout, hv_proc_kill): what is left of its group
+	 * goes now, as the group's id is not ours once the last of it ends.
+	 */
+	if (p->kill_timer != NULL)
+		kill(-p->pid, SIGKILL);
 	p->res.elapsed_ms = hv_mono_ms() - p->started;
 	if (WIFEXITED(status)) {
 		p->res.exited = 1;
@@ -221,7 +227,7 @@ child(char *const argv[], const char *cwd, int in, int out, int errfd,
 
 	setpgid(0, 0);
 	if (cwd != NULL && chdir(cwd) == -1) {
-		e = errno;
+		e = -errno;	/* negative: the folder, not the program */
 		(void)!write(report, &e, sizeof e);
 		_exit(127);
 	}
@@ -259,6 +265,8 @@ hv_proc_start(struct hv_loop *loop, char *const argv[], const char *cwd,
 		goto fail;
 	}
 	if (input != NULL) {
+		/* A child may close stdin unread: EPIPE, not SIGPIPE. */
+		signal(SIGPIPE, SIG_IGN);
 		if (pipe2(in, O_CLOEXEC) == -1) {
 			hv_error(err, "pipe: %s", strerror(errno));
 			goto fail;
@@ -282,7 +290,10 @@ hv_proc_start(struct hv_loop *loop, char *const argv[], const char *cwd,
 	while (n == -1 && errno == EINTR);
 	if (n == (ssize_t)sizeof errnum) {
 		waitpid(pid, NULL, 0);
-		hv_error(err, "%s: %s", argv[0], strerror(errnum));
+		if (errnum < 0)
+			hv_error(err, "cwd %s: %s", cwd, strerror(-errnum));
+		else
+			hv_error(err, "%s: %s", argv[0], strerror(errnum));
 		goto fail;
 	}
 

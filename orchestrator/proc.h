@@ -4,7 +4,8 @@
  * A child runs in its own process group with stdin from /dev/null (or a
  * given string), its stdout and stderr captured up to HV_OUTPUT_MAX each,
  * and a timeout after which the whole group gets SIGTERM and, two seconds
- * later, SIGKILL. Exit is noticed through a pidfd: no SIGCHLD handler.
+ * later, SIGKILL (what is left of it gets SIGKILL as soon as the child
+ * itself has ended). Exit is noticed through a pidfd: no SIGCHLD handler.
  * Commands are argv vectors handed to execvp: no shell is involved unless
  * the caller runs one on purpose.
  */

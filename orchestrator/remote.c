@@ -139,6 +139,7 @@ pidfile(const struct hv_call *call, struct hv_buf *b)
 /*
  * Arms the dead-man timer, then injects. The timer is a detached shell on
  * the host (hostcmd.h): it sleeps, runs the revert, removes its pid file.
+ * The revert runs in a subshell: an exit in it must not skip the rest.
  */
 static void
 arm(const struct hv_call *call, const char *revert, const char *inject,
@@ -148,7 +149,7 @@ arm(const struct hv_call *call, const char *revert, const char *inject,
 	int64_t		secs = (call->ctx->dead_man_ms + 999) / 1000;
 
 	pidfile(call, &pid);
-	hv_buf_printf(&script, "sleep %lld\n%s\nrm -f ", (long long)secs,
+	hv_buf_printf(&script, "sleep %lld\n( %s\n)\nrm -f ", (long long)secs,
 	    revert);
 	hv_shell_quote(&script, pid.s);
 	hv_hc_detach(out, pid.s, script.s);
@@ -159,9 +160,12 @@ arm(const struct hv_call *call, const char *revert, const char *inject,
 
 /*
  * Reverts, then disarms: the timer stays armed while the revert fails,
- * as a second chance that needs no havoc.
- *   { REVERT
- *   } && { [ ! -f PID ] || kill -TERM -$(cat PID) 2>/dev/null; rm -f PID; }
+ * as a second chance that needs no havoc. The revert's own exit (0 or
+ * not) ends only its subshell. Only a pid file of this user's (not a
+ * link) is ours: HV_REMOTE_DIR is in a folder that everyone writes to.
+ *   ( REVERT
+ *   ) && { [ -h PID ] || [ ! -O PID ] || kill -TERM -$(cat PID) 2>/dev/null;
+ *   rm -f PID; }
  */
 static void
 disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
@@ -169,7 +173,9 @@ disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
 	struct hv_buf	pid = HV_BUF_INIT;
 
 	pidfile(call, &pid);
-	hv_buf_printf(out, "{ %s\n} && { [ ! -f ", revert);
+	hv_buf_printf(out, "( %s\n) && { [ -h ", revert);
+	hv_shell_quote(out, pid.s);
+	hv_buf_puts(out, " ] || [ ! -O ");
 	hv_shell_quote(out, pid.s);
 	hv_buf_puts(out, " ] || kill -TERM -$(cat ");
 	hv_shell_quote(out, pid.s);
@@ -179,9 +185,8 @@ disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
 	hv_buf_release(&pid);
 }
 
-/* Builds the command for start (revert 0) or revert (revert 1). */
-static int
-build(struct hv_call *call, int revert, struct hv_buf *out)
+int
+hv_remote_command(struct hv_call *call, int revert, struct hv_buf *out)
 {
 	struct hv_buf	do_ = HV_BUF_INIT, undo = HV_BUF_INIT;
 	int		fault = hv_call_is_fault(call), rc = 0;
@@ -218,7 +223,7 @@ start_or_revert(struct hv_call *call, int revert)
 	struct hv_buf	cmd = HV_BUF_INIT;
 	int		rc;
 
-	if ((rc = build(call, revert, &cmd)) == 0)
+	if ((rc = hv_remote_command(call, revert, &cmd)) == 0)
 		rc = hv_remote_exec(call, cmd.s, judge_action);
 	hv_buf_release(&cmd);
 	return rc;

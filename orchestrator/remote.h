@@ -32,6 +32,14 @@ void	 hv_remote_describe(const struct hv_call *, int revert,
 void	 hv_remote_cancel(struct hv_call *);
 
 /*
+ * The whole command that start (revert 0) or revert (revert 1) sends to
+ * the host: the driver's command, for a fault with the dead-man timer
+ * armed before it or disarmed after it. Appended to out; -1 with
+ * call->err set when the driver cannot make it.
+ */
+int	 hv_remote_command(struct hv_call *, int revert, struct hv_buf *out);
+
+/*
  * The SSH destination of a host: its own settings, else the experiment's
  * (ctx->exp may be NULL: then the host's settings are complete, as a
  * revert rebuilt from the journal has them). Strings are borrowed.

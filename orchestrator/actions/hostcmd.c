@@ -93,12 +93,17 @@ hv_hc_detach(struct hv_buf *b, const char *pidfile, const char *script)
 	/*
 	 * The child writes its own pid: after setsid it leads its process
 	 * group, so kill -TERM -PID ends it and whatever it started, whether
-	 * or not setsid had to fork.
+	 * or not setsid had to fork. HV_REMOTE_DIR is in a folder everyone
+	 * writes to: one of that name that another user made (or a link)
+	 * would let them choose what the pid files say.
 	 */
 	hv_buf_puts(&inner, "echo $$ >");
 	hv_shell_quote(&inner, pidfile);
 	hv_buf_printf(&inner, "\n%s", script);
-	hv_buf_puts(b, "mkdir -p -m 700 " HV_REMOTE_DIR " || exit 1\nrm -f ");
+	hv_buf_puts(b, "mkdir -p -m 700 " HV_REMOTE_DIR " && [ ! -h "
+	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && chmod 700 "
+	    HV_REMOTE_DIR " || { echo '" HV_REMOTE_DIR ": a link, or a folder "
+	    "of another user' >&2; exit 1; }\nrm -f ");
 	hv_shell_quote(b, pidfile);
 	hv_buf_puts(b, "\nsetsid sh -c ");
 	hv_shell_quote(b, inner.s);
@@ -144,7 +149,9 @@ hv_hc_bg_stop(struct hv_buf *b, const struct hv_call *call, const char *what)
 	 * nothing of it runs any more.
 	 */
 	hv_hc_state_path(&pid, call, what);
-	hv_buf_puts(b, "if [ -f ");
+	hv_buf_puts(b, "if [ ! -h ");
+	hv_shell_quote(b, pid.s);
+	hv_buf_puts(b, " ] && [ -O ");
 	hv_shell_quote(b, pid.s);
 	hv_buf_puts(b, " ]; then p=$(cat ");
 	hv_shell_quote(b, pid.s);

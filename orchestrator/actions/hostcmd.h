@@ -42,7 +42,8 @@ void	 hv_hc_rule_del(struct hv_buf *, const struct hv_call *,
 /*
  * Starts a shell script detached from the SSH session (its own session
  * and process group) that first writes its pid to pidfile; waits (5 s at
- * most) for that file. The command fails when it did not appear.
+ * most) for that file. The command fails when it did not appear, and
+ * before anything when HV_REMOTE_DIR is a link or another user's folder.
  */
 void	 hv_hc_detach(struct hv_buf *, const char *pidfile,
 	    const char *script);
@@ -51,7 +52,8 @@ void	 hv_hc_detach(struct hv_buf *, const char *pidfile,
  * A background process that outlives the SSH session, with a pid file
  * named after the call's tag and what (stress, listener, ...). The
  * command is a shell command; stop ends its whole process group (TERM,
- * then KILL after 5 s) and returns when it is gone.
+ * then KILL after 5 s) and returns when it is gone. Stop trusts only a
+ * pid file of this user's that is not a link.
  */
 void	 hv_hc_bg_start(struct hv_buf *, const struct hv_call *,
 	    const char *what, const char *command);
