@@ -133,25 +133,25 @@ resolve_group(const struct hv_experiment *x, const struct hv_group *g,
 	t->n = k;
 }
 
-/* Adds a group's hosts to the set of touched hosts, once each. */
+/* Adds a group's hosts to a set of hosts (of *n), once each. */
 static void
-touch(struct hv_plan *p, const struct hv_targets *t)
+touch(const struct hv_host **set, size_t *n, const struct hv_targets *t)
 {
 	size_t	i, j;
 
 	for (i = 0; i < t->n; i++) {
-		for (j = 0; j < p->ntouched; j++) {
-			if (p->touched[j] == t->hosts[i])
+		for (j = 0; j < *n; j++) {
+			if (set[j] == t->hosts[i])
 				break;
 		}
-		if (j == p->ntouched)
-			p->touched[p->ntouched++] = t->hosts[i];
+		if (j == *n)
+			set[(*n)++] = t->hosts[i];
 	}
 }
 
-/* Counts an address an action reaches that is no inventory host. */
+/* Counts an address that an action reaches. */
 static void
-touch_address(struct hv_plan *p, const struct hv_experiment *x,
+reach_address(struct hv_plan *p, const struct hv_experiment *x,
     const char *a)
 {
 	const char	*slash = strchr(a, '/');
@@ -163,11 +163,10 @@ touch_address(struct hv_plan *p, const struct hv_experiment *x,
 			const struct hv_host	*h = &x->hosts[i];
 
 			one.hosts = &h;
-			touch(p, &one);
+			touch(p->reached, &p->nreached, &one);
 			return;
 		}
 	}
-	/* A range bounds nothing; one address is one host. */
 	if (slash != NULL && strcmp(slash, "/32") != 0 &&
 	    strcmp(slash, "/128") != 0)
 		p->ranges++;
@@ -177,10 +176,12 @@ touch_address(struct hv_plan *p, const struct hv_experiment *x,
 
 /*
  * What an action reaches besides its own targets: the hosts and
- * addresses of its target-group parameters (peers:, destination:).
+ * addresses of its target-group parameters (peers:, destination:). The
+ * plan shows them; max_targets does not count them, as nothing runs on
+ * them (cutting web-2 off from lb is a fault of web-2's).
  */
 static void
-touch_params(struct hv_plan *p, const struct hv_experiment *x,
+reach_params(struct hv_plan *p, const struct hv_experiment *x,
     const struct hv_step *s)
 {
 	const struct hv_param	*spec;
@@ -195,13 +196,14 @@ touch_params(struct hv_plan *p, const struct hv_experiment *x,
 			continue;
 		if (v->kind == HV_NODE_SCALAR) {
 			if ((g = hv_experiment_group(x, v->str)) >= 0)
-				touch(p, &p->groups[g]);
+				touch(p->reached, &p->nreached,
+				    &p->groups[g]);
 			else
-				touch_address(p, x, v->str);
+				reach_address(p, x, v->str);
 			continue;
 		}
 		for (j = 0; v->kind == HV_NODE_SEQ && j < v->n; j++)
-			touch_address(p, x, v->items[j]->str);
+			reach_address(p, x, v->items[j]->str);
 	}
 }
 
@@ -239,7 +241,7 @@ check_steps(const struct hv_experiment *x, struct hv_plan *p,
 
 	for (i = 0; i < n; i++) {
 		if (s[i].kind == HV_STEP_ACTION && s[i].driver != NULL)
-			touch_params(p, x, &s[i]);
+			reach_params(p, x, &s[i]);
 		if (s[i].group < 0)
 			continue;
 		if (p->groups[s[i].group].n == 0)
@@ -249,7 +251,8 @@ check_steps(const struct hv_experiment *x, struct hv_plan *p,
 		else if (check_addresses(x, p, &s[i], err) == -1)
 			rc = -1;
 		else if (s[i].kind == HV_STEP_ACTION)
-			touch(p, &p->groups[s[i].group]);
+			touch(p->touched, &p->ntouched,
+			    &p->groups[s[i].group]);
 	}
 	return rc;
 }
@@ -267,6 +270,7 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 	p->ngroups = x->ngroups;
 	p->groups = hv_xcalloc(x->ngroups, sizeof *p->groups);
 	p->touched = hv_xcalloc(x->nhosts, sizeof *p->touched);
+	p->reached = hv_xcalloc(x->nhosts, sizeof *p->reached);
 	for (i = 0; i < x->ngroups; i++)
 		resolve_group(x, &x->groups[i], seed, &p->groups[i]);
 
@@ -280,22 +284,13 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 		rc = -1;
 	if (check_steps(x, p, x->preflight, x->npreflight, err) == -1)
 		rc = -1;
-	if (x->max_targets > 0 && p->ranges > 0)
-		rc = hv_error(err, "safety: an action reaches an address "
-		    "range, which max_targets %d cannot bound (name the "
-		    "hosts, or a target group)", x->max_targets);
-	else if (x->max_targets > 0 &&
-	    p->ntouched + p->addresses > (size_t)x->max_targets) {
+	if (x->max_targets > 0 && p->ntouched > (size_t)x->max_targets) {
 		for (i = 0; i < p->ntouched; i++)
 			hv_buf_printf(&names, "%s%s", i > 0 ? ", " : "",
 			    p->touched[i]->name);
-		if (p->addresses > 0)
-			hv_buf_printf(&names, "%s%zu other address%s",
-			    p->ntouched > 0 ? ", " : "", p->addresses,
-			    p->addresses == 1 ? "" : "es");
 		rc = hv_error(err, "safety: actions would touch %zu hosts, "
-		    "more than max_targets %d (%s)", p->ntouched +
-		    p->addresses, x->max_targets, names.s);
+		    "more than max_targets %d (%s)", p->ntouched,
+		    x->max_targets, names.s);
 	}
 	hv_buf_release(&names);
 	if (rc == -1)
@@ -314,6 +309,7 @@ hv_plan_release(struct hv_plan *p)
 		free(p->groups[i].hosts);
 	free(p->groups);
 	free(p->touched);
+	free(p->reached);
 	memset(p, 0, sizeof *p);
 }
 
@@ -512,17 +508,26 @@ hv_plan_print(const struct hv_experiment *x, const struct hv_plan *p,
 			    p->groups[i].hosts[j]->address);
 		fprintf(f, "%s\n", p->groups[i].n == 0 ? " (none)" : "");
 	}
-	if (p->addresses > 0 || p->ranges > 0)
-		fprintf(f, "blast radius: %zu host%s, %zu other address%s, "
-		    "%zu range%s", p->ntouched, p->ntouched == 1 ? "" : "s",
-		    p->addresses, p->addresses == 1 ? "" : "es", p->ranges,
-		    p->ranges == 1 ? "" : "s");
-	else
-		fprintf(f, "blast radius: %zu host%s", p->ntouched,
-		    p->ntouched == 1 ? "" : "s");
+	fprintf(f, "blast radius: %zu host%s", p->ntouched,
+	    p->ntouched == 1 ? "" : "s");
 	if (x->max_targets > 0)
 		fprintf(f, " (max_targets %d)", x->max_targets);
 	fprintf(f, "\n");
+	if (p->nreached > 0 || p->addresses > 0 || p->ranges > 0) {
+		fprintf(f, "also reaches:");
+		for (i = 0; i < p->nreached; i++)
+			fprintf(f, "%s %s", i > 0 ? "," : "",
+			    p->reached[i]->name);
+		if (p->addresses > 0)
+			fprintf(f, "%s %zu other address%s",
+			    p->nreached > 0 ? "," : "", p->addresses,
+			    p->addresses == 1 ? "" : "es");
+		if (p->ranges > 0)
+			fprintf(f, "%s %zu address range%s",
+			    p->nreached + p->addresses > 0 ? "," : "",
+			    p->ranges, p->ranges == 1 ? "" : "s");
+		fprintf(f, "\n");
+	}
 	print_steps(x, p, "pre-flight", x->preflight, x->npreflight, f);
 	print_steps(x, p, "steady state", x->steady, x->nsteady, f);
 	print_steps(x, p, "method", x->method, x->nmethod, f);

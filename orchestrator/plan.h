@@ -29,10 +29,16 @@ struct hv_plan {
 	uint64_t		 seed;
 	struct hv_targets	*groups;	/* one per experiment group */
 	size_t			 ngroups;
-	const struct hv_host	**touched;	/* hosts actions reach */
+	const struct hv_host	**touched;	/* hosts actions run on */
 	size_t			 ntouched;
-	size_t			 addresses;	/* and other single addresses */
-	size_t			 ranges;	/* and address ranges */
+	/*
+	 * What actions reach without running on it: the hosts, other
+	 * single addresses and ranges of peers: and destination:.
+	 */
+	const struct hv_host	**reached;
+	size_t			 nreached;
+	size_t			 addresses;
+	size_t			 ranges;
 };
 
 /*

@@ -41,6 +41,24 @@ hv_remote_target(const struct hv_ctx *ctx, const struct hv_host *h,
 	t->keepalive_ms = o.keepalive_ms;
 }
 
+int64_t
+hv_remote_timeout(const struct hv_call *call)
+{
+	struct hv_ssh_opts	o;
+	int64_t			t;
+
+	if (!hv_arg_has(call, "timeout") && call->host != NULL) {
+		if (call->ctx != NULL && call->ctx->exp != NULL)
+			hv_experiment_ssh_for(call->ctx->exp, call->host, &o);
+		else
+			o = call->host->ssh;
+		if (o.command_timeout_ms > 0)
+			return o.command_timeout_ms;
+	}
+	t = hv_arg_ms(call, "timeout");
+	return t > 0 ? t : DEFAULT_TIMEOUT_MS;
+}
+
 static struct hv_ssh *
 engine(struct hv_ctx *ctx)
 {
@@ -73,7 +91,7 @@ hv_remote_exec(struct hv_call *call, const char *command,
 {
 	struct hv_ssh_target	 t;
 	struct remote		*rm;
-	int64_t			 timeout = hv_arg_ms(call, "timeout");
+	int64_t			 timeout = hv_remote_timeout(call);
 
 	if (call->host == NULL)
 		return hv_error(&call->err, "%s needs a target host",
@@ -83,7 +101,7 @@ hv_remote_exec(struct hv_call *call, const char *command,
 	rm->judge = judge;
 	call->priv = rm;
 	rm->exec = hv_ssh_run(engine(call->ctx), &t, command, NULL,
-	    timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS, on_exec, call,
+	    timeout, on_exec, call,
 	    &call->err);
 	if (rm->exec == NULL) {
 		call->priv = NULL;
@@ -161,11 +179,9 @@ arm(const struct hv_call *call, const char *revert, const char *inject,
 /*
  * Reverts, then disarms: the timer stays armed while the revert fails,
  * as a second chance that needs no havoc. The revert's own exit (0 or
- * not) ends only its subshell. Only a pid file of this user's (not a
- * link) is ours: HV_REMOTE_DIR is in a folder that everyone writes to.
+ * not) ends only its subshell.
  *   ( REVERT
- *   ) && { [ -h PID ] || [ ! -O PID ] || kill -TERM -$(cat PID) 2>/dev/null;
- *   rm -f PID; }
+ *   ) && { STOP TIMER (hv_hc_stop); }
  */
 static void
 disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
@@ -173,14 +189,8 @@ disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
 	struct hv_buf	pid = HV_BUF_INIT;
 
 	pidfile(call, &pid);
-	hv_buf_printf(out, "( %s\n) && { [ -h ", revert);
-	hv_shell_quote(out, pid.s);
-	hv_buf_puts(out, " ] || [ ! -O ");
-	hv_shell_quote(out, pid.s);
-	hv_buf_puts(out, " ] || kill -TERM -$(cat ");
-	hv_shell_quote(out, pid.s);
-	hv_buf_puts(out, ") 2>/dev/null; rm -f ");
-	hv_shell_quote(out, pid.s);
+	hv_buf_printf(out, "( %s\n) && { ", revert);
+	hv_hc_stop(out, pid.s);
 	hv_buf_puts(out, "; }");
 	hv_buf_release(&pid);
 }

@@ -32,6 +32,13 @@ void	 hv_remote_describe(const struct hv_call *, int revert,
 void	 hv_remote_cancel(struct hv_call *);
 
 /*
+ * How long a call's command may run: the step's own timeout:, else the
+ * ssh: command_timeout (of the experiment, or the fault journal's host),
+ * else the driver's default timeout.
+ */
+int64_t	 hv_remote_timeout(const struct hv_call *);
+
+/*
  * The whole command that start (revert 0) or revert (revert 1) sends to
  * the host: the driver's command, for a fault with the dead-man timer
  * armed before it or disarmed after it. Appended to out; -1 with

@@ -251,10 +251,9 @@ on_watchdog(void *arg)
 static int64_t
 call_budget(const struct hv_call *c)
 {
-	int64_t	t = hv_arg_ms(c, "timeout"), connect;
+	int64_t	t, connect;
 
-	if (c->host != NULL && c->host->ssh.command_timeout_ms > t)
-		t = c->host->ssh.command_timeout_ms;
+	t = c->driver->ssh ? hv_remote_timeout(c) : hv_arg_ms(c, "timeout");
 	if (t <= 0)
 		t = 60000;
 	/* An SSH command may first wait for its session to be set up. */

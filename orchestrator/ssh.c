@@ -113,7 +113,7 @@ enum sess_state {
 
 enum exec_state {
 	X_QUEUED,		/* waiting for a channel */
-	X_STARTING,		/* exec request sent */
+	X_STARTING,		/* a channel; the exec request to send */
 	X_RUNNING,		/* input out, output in */
 	X_CLOSING,		/* output ended; waiting for the close */
 	X_DONE
@@ -221,6 +221,7 @@ struct hv_ssh_exec {
 	size_t			 inlen;
 	size_t			 inoff;
 	int			 eof_sent;
+	int			 exec_begun;	/* exec request (partly) out */
 	int			 eof[2];	/* stdout, stderr */
 	int64_t			 timeout_ms;
 	struct hv_timer		*timer;
@@ -573,7 +574,12 @@ zombify(struct sess *s, struct hv_ssh_exec *x)
 	z = zombie_new(s, x->chan);
 	x->chan = NULL;
 	z->eof = x->eof_sent;
-	if (x->state == X_STARTING) {
+	/*
+	 * An exec request that was begun has to be finished (libssh2 keeps
+	 * its half-sent packet); one not begun is never sent: a command
+	 * cancelled before it left does not run.
+	 */
+	if (x->state == X_STARTING && x->exec_begun) {
 		z->starting = 1;
 		z->command = x->command;
 		x->command = NULL;
@@ -1603,6 +1609,7 @@ op_start(struct sess *s, struct hv_ssh_exec *x)
 {
 	int	rc;
 
+	x->exec_begun = 1;
 	rc = note(s, x, OP_START, libssh2_channel_process_startup(x->chan,
 	    "exec", sizeof "exec" - 1, x->command,
 	    (unsigned int)strlen(x->command)));

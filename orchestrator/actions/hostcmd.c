@@ -68,13 +68,37 @@ hv_hc_rule_add(struct hv_buf *b, const struct hv_call *call,
 }
 
 void
+hv_hc_rules_begin(struct hv_buf *b)
+{
+	hv_buf_puts(b, "hv_left=0; ");
+}
+
+void
+hv_hc_rules_end(struct hv_buf *b)
+{
+	hv_buf_puts(b, "[ \"$hv_left\" = 0 ]");
+}
+
+void
 hv_hc_rule_del(struct hv_buf *b, const struct hv_call *call,
     const char *chain, const char *spec, int ipv6)
 {
+	const char	*tool = ipv6 ? "ip6tables" : "iptables";
+
 	/* A rule added twice is removed twice; 16 is plenty, and bounded. */
 	hv_buf_puts(b, "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do ");
 	rule(b, call, "-D", chain, spec, ipv6);
 	hv_buf_puts(b, " 2>/dev/null || break; done; ");
+	/*
+	 * The loop ends at the first failure, whatever its cause (the
+	 * xtables lock, a module): -C then says whether the rule is gone
+	 * (1), still there (0) or cannot be told (else).
+	 */
+	hv_buf_printf(b, "if command -v %s >/dev/null 2>&1; then ", tool);
+	rule(b, call, "-C", chain, spec, ipv6);
+	hv_buf_printf(b, " 2>/dev/null; if [ $? != 1 ]; then echo '%s: a "
+	    "rule in %s is still there' >&2; hv_left=1; fi; fi; ", tool,
+	    chain);
 }
 
 void
@@ -105,7 +129,10 @@ hv_hc_detach(struct hv_buf *b, const char *pidfile, const char *script)
 	    HV_REMOTE_DIR " || { echo '" HV_REMOTE_DIR ": a link, or a folder "
 	    "of another user' >&2; exit 1; }\nrm -f ");
 	hv_shell_quote(b, pidfile);
-	hv_buf_puts(b, "\nsetsid sh -c ");
+	/* Its mark: hv_hc_stop() ends only a group that bears it. */
+	hv_buf_puts(b, "\nHAVOC_JOB=");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, " setsid sh -c ");
 	hv_shell_quote(b, inner.s);
 	hv_buf_puts(b, " </dev/null >/dev/null 2>&1 &\n"
 	    "i=0; while [ ! -s ");
@@ -139,29 +166,44 @@ hv_hc_bg_start(struct hv_buf *b, const struct hv_call *call,
 }
 
 void
+hv_hc_stop(struct hv_buf *b, const char *pidfile)
+{
+	/*
+	 * Trusted only: a pid file of this user's that is not a link, and a
+	 * group whose leader, or one of its members, bears the mark that
+	 * hv_hc_detach() gave it. A pid file that outlived its process (a
+	 * reboot, a kill -9) may name a pid that is now someone else's.
+	 * The group gets SIGTERM, then 5 s to end (stress-ng takes a moment
+	 * to give its memory back), then SIGKILL: when this returns, nothing
+	 * of it runs any more.
+	 */
+	hv_buf_puts(b, "if [ ! -h ");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, " ] && [ -O ");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, " ]; then p=$(cat ");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, "); if [ \"$p\" -gt 1 ] 2>/dev/null; then "
+	    "for q in \"$p\" $(pgrep -g \"$p\" 2>/dev/null); do "
+	    "tr '\\0' '\\n' <\"/proc/$q/environ\" 2>/dev/null | "
+	    "grep -qxF HAVOC_JOB=");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, " && break; q=; done; "
+	    "if [ -n \"$q\" ]; then kill -TERM -\"$p\" 2>/dev/null; i=0; "
+	    "while kill -0 -\"$p\" 2>/dev/null && [ $i -lt 50 ]; do "
+	    "sleep 0.1; i=$((i+1)); done; kill -KILL -\"$p\" 2>/dev/null; "
+	    "fi; fi; rm -f ");
+	hv_shell_quote(b, pidfile);
+	hv_buf_puts(b, "; fi");
+}
+
+void
 hv_hc_bg_stop(struct hv_buf *b, const struct hv_call *call, const char *what)
 {
 	struct hv_buf	pid = HV_BUF_INIT;
 
-	/*
-	 * The group gets SIGTERM, then 5 s to end (stress-ng takes a moment
-	 * to give its memory back), then SIGKILL: when the revert returns,
-	 * nothing of it runs any more.
-	 */
 	hv_hc_state_path(&pid, call, what);
-	hv_buf_puts(b, "if [ ! -h ");
-	hv_shell_quote(b, pid.s);
-	hv_buf_puts(b, " ] && [ -O ");
-	hv_shell_quote(b, pid.s);
-	hv_buf_puts(b, " ]; then p=$(cat ");
-	hv_shell_quote(b, pid.s);
-	hv_buf_puts(b, "); if [ \"$p\" -gt 1 ] 2>/dev/null; then "
-	    "kill -TERM -\"$p\" 2>/dev/null; i=0; "
-	    "while kill -0 -\"$p\" 2>/dev/null && [ $i -lt 50 ]; do "
-	    "sleep 0.1; i=$((i+1)); done; kill -KILL -\"$p\" 2>/dev/null; "
-	    "fi; rm -f ");
-	hv_shell_quote(b, pid.s);
-	hv_buf_puts(b, "; fi");
+	hv_hc_stop(b, pid.s);
 	hv_buf_release(&pid);
 }
 

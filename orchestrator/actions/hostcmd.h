@@ -32,8 +32,13 @@ void	 hv_hc_tc_revert(struct hv_buf *, const struct hv_call *,
 /*
  * iptables rules: spec is what follows the chain ("-s 10.0.0.1 -j DROP"),
  * to which the tag comment is added. add inserts it at the top; del
- * removes every copy of it (bounded), and is idempotent.
+ * removes every copy of it (bounded), and is idempotent. A revert made of
+ * dels starts with hv_hc_rules_begin() and ends with hv_hc_rules_end():
+ * it fails, after every del was tried, when a rule is still there (or
+ * iptables could not tell), unless iptables is not installed at all.
  */
+void	 hv_hc_rules_begin(struct hv_buf *);
+void	 hv_hc_rules_end(struct hv_buf *);
 void	 hv_hc_rule_add(struct hv_buf *, const struct hv_call *,
 	    const char *chain, const char *spec, int ipv6);
 void	 hv_hc_rule_del(struct hv_buf *, const struct hv_call *,
@@ -47,6 +52,12 @@ void	 hv_hc_rule_del(struct hv_buf *, const struct hv_call *,
  */
 void	 hv_hc_detach(struct hv_buf *, const char *pidfile,
 	    const char *script);
+/*
+ * Ends what hv_hc_detach() started with pidfile, and its whole process
+ * group (TERM, then KILL after 5 s), and removes pidfile; a pid file or
+ * a group that is not that start's own is left alone. Never fails.
+ */
+void	 hv_hc_stop(struct hv_buf *, const char *pidfile);
 
 /*
  * A background process that outlives the SSH session, with a pid file

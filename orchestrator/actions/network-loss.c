@@ -117,8 +117,11 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	if (!revert) {
 		hv_hc_need(b, call, "iptables");
 		hv_buf_puts(b, "set -e; ");
-	}
+	} else
+		hv_hc_rules_begin(b);
 	rules(b, call, revert);
+	if (revert)
+		hv_hc_rules_end(b);
 	hv_buf_rtrim(b);
 	return 0;
 }

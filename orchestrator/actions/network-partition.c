@@ -53,7 +53,8 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	if (!revert) {
 		hv_hc_need(b, call, "iptables");
 		hv_buf_puts(b, "set -e; ");
-	}
+	} else
+		hv_hc_rules_begin(b);
 	for (c = 0; c < 2; c++) {
 		if (strcmp(dir, "both") != 0 &&
 		    strcmp(dir, c == 0 ? "in" : "out") != 0)
@@ -73,6 +74,8 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 				    "OUTPUT", spec.s, hv_net_is_v6(a));
 		}
 	}
+	if (revert)
+		hv_hc_rules_end(b);
 	hv_buf_rtrim(b);
 	hv_buf_release(&spec);
 	return 0;

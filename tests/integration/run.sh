@@ -24,7 +24,7 @@ trap cleanup EXIT
 ok() { passed=$((passed + 1)); printf 'ok    %s\n' "$1"; }
 bad() { failures=$((failures + 1)); printf 'FAIL  %s\n' "$1"; shift; printf '      %s\n' "$@"; }
 # check NAME COMMAND...: passes when the command succeeds.
-check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "command: $*"; fi; }
+check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "command: $*"; return 1; fi; }
 sql() { sqlite3 "$HAVOC_DB" "$@"; }
 
 # Waits (at most 10 s) until a command succeeds.

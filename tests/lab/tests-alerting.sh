@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 ok() { passed=$((passed + 1)); printf 'ok    %s\n' "$1"; }
 bad() { failures=$((failures + 1)); printf 'FAIL  %s\n' "$1"; shift; printf '      %s\n' "$@"; }
-check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "command: $*"; fi; }
+check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "command: $*"; return 1; fi; }
 sql() { sqlite3 "$DB" "$@"; }
 last_run() { sql "select max(id) from runs"; }
 # Waits (at most $1 tenths of a second) until a command succeeds.

@@ -58,7 +58,7 @@ bad() {
 	return 0
 }
 # check NAME COMMAND...: passes when the command succeeds.
-check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "command: $*"; fi; }
+check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "command: $*"; return 1; fi; }
 # An expected failure: a known bug, reported so that it is seen.
 xfail() { xfailed=$((xfailed + 1)); printf 'XFAIL %s: %s\n' "$1" "$2"; }
 # xcheck NAME REASON COMMAND...: a check of a known bug, not fixed yet

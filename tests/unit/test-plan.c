@@ -646,6 +646,20 @@ test_plan_json_and_print(void **state)
 	hv_experiment_free(x);
 }
 
+/* What hv_plan_print() prints of p (new). */
+static char *
+print_plan(const struct hv_experiment *x, const struct hv_plan *p)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	hv_plan_print(x, p, f);
+	fclose(f);
+	return text;
+}
+
 /* plan_refused: the plan is refused with a message holding want. */
 static void
 plan_refused(const struct hv_experiment *x, const char *want)
@@ -660,49 +674,59 @@ plan_refused(const struct hv_experiment *x, const char *want)
 	hv_buf_release(&err);
 }
 
-/* What a partition cuts off counts toward max_targets too. */
+/*
+ * max_targets counts the hosts actions run on; what a partition cuts a
+ * target off from is shown (also reaches) but not counted.
+ */
 static void
-test_blast_radius_counts_peers(void **state)
+test_blast_radius_counts_targets(void **state)
 {
 	struct hv_experiment	*x;
 	struct hv_plan		 p;
+	char			*out;
 
 	(void)state;
 	x = build(HOSTS "targets:\n"
 	    "  one: {hosts: [web-1]}\n  dbs: {tags: [db]}\n"
 	    "method:\n"
 	    "  - {action: network.partition, on: one, with: {peers: dbs}}\n"
-	    "safety: {max_targets: 3}\n");
-	plan_refused(x, "actions would touch 4 hosts, more than max_targets 3 "
-	    "(db-1, db-2, db-3, web-1)");
+	    "safety: {max_targets: 1}\n");
+	plan_ok(x, 1, &p);
+	assert_int_equal(p.ntouched, 1);
+	assert_int_equal(p.nreached, 3);
+	out = print_plan(x, &p);
+	assert_non_null(strstr(out, "blast radius: 1 host (max_targets 1)\n"
+	    "also reaches: db-1, db-2, db-3\n"));
+	free(out);
+	hv_plan_release(&p);
 	hv_experiment_free(x);
 
-	/* Single addresses count as hosts; one in the inventory once. */
+	/* Targets of every action count, each host once. */
+	x = build(HOSTS "targets:\n"
+	    "  one: {hosts: [web-1]}\n  dbs: {tags: [db]}\n"
+	    "method:\n"
+	    "  - {action: network.partition, on: one, with: {peers: dbs}}\n"
+	    "  - {action: process.kill, on: dbs, with: {name: pg}}\n"
+	    "  - {action: process.kill, on: one, with: {name: pg}}\n"
+	    "safety: {max_targets: 3}\n");
+	plan_refused(x, "actions would touch 4 hosts, more than max_targets 3 "
+	    "(web-1, db-1, db-2, db-3)");
+	hv_experiment_free(x);
+
+	/* Addresses: one in the inventory is that host; the rest count. */
 	x = build(HOSTS "targets:\n  one: {hosts: [web-1]}\n"
 	    "method:\n"
 	    "  - {action: network.partition, on: one, with: {peers: "
-	    "[10.0.1.1, 192.0.2.7, 192.0.2.8/32]}}\n"
-	    "safety: {max_targets: 3}\n");
-	plan_refused(x, "actions would touch 4 hosts, more than max_targets 3 "
-	    "(db-1, web-1, 2 other addresses)");
-	hv_experiment_free(x);
-
-	/* A range cannot be bounded at all. */
-	x = build(HOSTS "targets:\n  one: {hosts: [web-1]}\n"
-	    "method:\n"
-	    "  - {action: network.loss, on: one, with: {percent: 50, "
-	    "destination: 10.0.0.0/8}}\n"
-	    "safety: {max_targets: 10}\n");
-	plan_refused(x, "reaches an address range");
-	hv_experiment_free(x);
-
-	/* Without max_targets, the same plan is made. */
-	x = build(HOSTS "targets:\n  one: {hosts: [web-1]}\n"
-	    "method:\n"
-	    "  - {action: network.loss, on: one, with: {percent: 50, "
-	    "destination: 10.0.0.0/8}}\n");
+	    "[10.0.1.1, 192.0.2.7, 192.0.2.8/32, 10.0.0.0/8]}}\n"
+	    "safety: {max_targets: 1}\n");
 	plan_ok(x, 1, &p);
+	assert_int_equal(p.nreached, 1);
+	assert_int_equal(p.addresses, 2);
 	assert_int_equal(p.ranges, 1);
+	out = print_plan(x, &p);
+	assert_non_null(strstr(out, "also reaches: db-1, 2 other addresses, "
+	    "1 address range\n"));
+	free(out);
 	hv_plan_release(&p);
 	hv_experiment_free(x);
 }
@@ -771,7 +795,7 @@ main(void)
 		cmocka_unit_test(test_plan_params),
 		cmocka_unit_test(test_plan_from_yaml_on),
 		cmocka_unit_test(test_plan_json_and_print),
-		cmocka_unit_test(test_blast_radius_counts_peers),
+		cmocka_unit_test(test_blast_radius_counts_targets),
 		cmocka_unit_test(test_single_address_is_a_list),
 		cmocka_unit_test(test_duplicate_addresses_refused),
 	};

@@ -41,6 +41,7 @@
 
 #include "actions/hostcmd.h"
 #include "driver.h"
+#include "experiment.h"
 #include "node.h"
 #include "remote.h"
 #include "util.h"
@@ -88,7 +89,10 @@ read_text(const char *path)
 	return hv_buf_detach(&b);
 }
 
-/* Logs each call and each argument on a line; fails from call N on. */
+/*
+ * Logs each call and each argument on a line; fails from call N on. A
+ * check (-C) exits with STUB_CHECK when that is set.
+ */
 static const char stub[] =
 	"#!/bin/sh\n"
 	"if [ \"${0##*/} $1 $2\" = 'tc qdisc show' ]; then\n"
@@ -97,6 +101,9 @@ static const char stub[] =
 	"{ printf 'call %s\\n' \"${0##*/}\"\n"
 	"  for a; do printf 'arg %s\\n' \"$a\"; done; } >>\"$STUB_LOG\"\n"
 	"n=$(grep -c '^call' \"$STUB_LOG\")\n"
+	"if [ \"$2\" = -C ] && [ -n \"$STUB_CHECK\" ]; then\n"
+	"\texit \"$STUB_CHECK\"\n"
+	"fi\n"
 	"if [ -n \"$STUB_FAIL_AT\" ] &&\n"
 	"    [ \"$n\" -ge \"$STUB_FAIL_AT\" ]; then\n"
 	"\texit 1\n"
@@ -379,6 +386,18 @@ run_sh(struct fixture *f, const char *cmd, struct hv_buf *out,
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* run_sh() of cmd with env ("A=1 B=2") exported first; 5 s at most. */
+static int
+run_sh_env(struct fixture *f, const char *env, const char *cmd,
+    struct hv_buf *out)
+{
+	char	*all = hv_xasprintf("export %s; %s", env, cmd);
+	int	 rc = run_sh(f, all, out, 5000);
+
+	free(all);
+	return rc;
 }
 
 /* Waits up to ms for path to hold want; returns when it did, or -1. */
@@ -758,7 +777,7 @@ test_iptables_rules(void **state)
 {
 	struct fixture	*f = *state;
 	struct hv_call	*call;
-	struct hv_buf	 b = HV_BUF_INIT;
+	struct hv_buf	 b = HV_BUF_INIT, out = HV_BUF_INIT;
 	char		*calls;
 
 	call = shell_call(f, map_of("command", "true", NULL),
@@ -772,27 +791,56 @@ test_iptables_rules(void **state)
 	    "-m comment --comment havoc-r3-0a1b2c-s4; ");
 	hv_buf_reset(&b);
 	hv_hc_rule_del(&b, call, "INPUT", "-s 10.0.0.1 -j DROP", 0);
-	assert_string_equal(b.s, "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 "
-	    "15 16; do iptables -w -D INPUT -s 10.0.0.1 -j DROP -m comment "
-	    "--comment havoc-r3-0a1b2c-s4 2>/dev/null || break; done; ");
+	assert_non_null(strstr(b.s, "for i in 1 2 3 4 5 6 7 8 9 10 11 12 "
+	    "13 14 15 16; do iptables -w -D INPUT -s 10.0.0.1 -j DROP -m "
+	    "comment --comment havoc-r3-0a1b2c-s4 2>/dev/null || break; "
+	    "done; "));
+	hv_buf_reset(&b);
+	hv_hc_rules_begin(&b);
+	hv_hc_rule_del(&b, call, "INPUT", "-s 10.0.0.1 -j DROP", 0);
+	hv_hc_rules_end(&b);
 
-	/* A stub that always finds the rule: the loop still ends. */
-	assert_int_equal(run_sh(f, b.s, NULL, 5000), 0);
+	/*
+	 * A stub that always finds the rule: the loop still ends, and the
+	 * revert fails, as the rule is still there.
+	 */
+	assert_int_equal(run_sh(f, b.s, &out, 5000), 1);
+	assert_non_null(strstr(out.s, "iptables: a rule in INPUT is still "
+	    "there"));
 	calls = stub_calls(f);
 	assert_int_equal(count_lines(calls, "iptables -w|-D|INPUT|-s|10.0.0.1|"
 	    "-j|DROP|-m|comment|--comment|havoc-r3-0a1b2c-s4"), 16);
+	assert_int_equal(count_lines(calls, "iptables -w|-C|INPUT|-s|10.0.0.1|"
+	    "-j|DROP|-m|comment|--comment|havoc-r3-0a1b2c-s4"), 1);
 	free(calls);
-	/* Once the rule is gone (the third call fails) it stops. */
+	/* Once the rule is gone (the third call fails) it stops: done. */
 	unlink(f->log);
-	hv_buf_reset(&b);
-	hv_buf_puts(&b, "export STUB_FAIL_AT=3; ");
-	hv_hc_rule_del(&b, call, "INPUT", "-s 10.0.0.1 -j DROP", 0);
-	assert_int_equal(run_sh(f, b.s, NULL, 5000), 0);
+	assert_int_equal(run_sh_env(f, "STUB_FAIL_AT=3", b.s, NULL), 0);
 	calls = stub_calls(f);
 	assert_int_equal(count_lines(calls, "iptables -w|-D|INPUT|-s|10.0.0.1|"
 	    "-j|DROP|-m|comment|--comment|havoc-r3-0a1b2c-s4"), 3);
 	free(calls);
+	/* The delete fails for another cause: -C cannot tell either. */
+	unlink(f->log);
+	hv_buf_reset(&out);
+	assert_int_equal(run_sh_env(f, "STUB_FAIL_AT=1 STUB_CHECK=4", b.s,
+	    &out), 1);
+	assert_non_null(strstr(out.s, "still there"));
+	/* Two rules, the first stuck: the second is removed all the same. */
+	unlink(f->log);
+	hv_buf_reset(&b);
+	hv_hc_rules_begin(&b);
+	hv_hc_rule_del(&b, call, "INPUT", "-s 10.0.0.1 -j DROP", 0);
+	hv_hc_rule_del(&b, call, "OUTPUT", "-d 10.0.0.1 -j DROP", 0);
+	hv_hc_rules_end(&b);
+	assert_int_equal(run_sh_env(f, "STUB_FAIL_AT=1 STUB_CHECK=0", b.s,
+	    NULL), 1);
+	calls = stub_calls(f);
+	assert_int_equal(count_lines(calls, "iptables -w|-D|OUTPUT|-d|"
+	    "10.0.0.1|-j|DROP|-m|comment|--comment|havoc-r3-0a1b2c-s4"), 1);
+	free(calls);
 	hv_buf_release(&b);
+	hv_buf_release(&out);
 }
 
 static void
@@ -916,7 +964,8 @@ hostile_tag(struct fixture *f, const char *hostile)
 	calls = stub_calls(f);
 	hv_buf_printf(&want, "iptables -w|-I|INPUT|-j|DROP|-m|comment|"
 	    "--comment|%s\niptables -w|-D|INPUT|-j|DROP|-m|comment|"
-	    "--comment|%s", tag, tag);
+	    "--comment|%s\niptables -w|-C|INPUT|-j|DROP|-m|comment|"
+	    "--comment|%s", tag, tag, tag);
 	assert_string_equal(calls, want.s);
 	free(calls);
 
@@ -1008,6 +1057,75 @@ victim(void)
 	return pid;
 }
 
+/* victim() bearing mark in its environment (NULL: none). */
+static pid_t
+marked_victim(const char *mark)
+{
+	pid_t	pid = fork();
+
+	assert_true(pid != -1);
+	if (pid == 0) {
+		setpgid(0, 0);
+		if (mark != NULL)
+			putenv((char *)mark);
+		else
+			unsetenv("HAVOC_JOB");
+		execlp("sleep", "sleep", "100", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+/*
+ * A pid file of ours that outlived its process (a reboot, a kill -9 of
+ * the timer) names a pid that is now another process's: neither the
+ * revert's disarm nor a stop kills it, whether it bears no mark or the
+ * mark of another fault. The stale file goes all the same.
+ */
+static void
+test_stale_pidfile(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*tag = new_tag(f, "stale");
+	struct hv_call	*call;
+	struct hv_buf	 b = HV_BUF_INIT;
+	char		 pidfile[256], num[32], mark[300], *cmd;
+	pid_t		 v[2];
+	int		 i;
+
+	call = shell_call(f, logging_with(f, "/dev/null", ""), tag);
+	mkdir(HV_REMOTE_DIR, 0700);
+	snprintf(mark, sizeof mark, "HAVOC_JOB=%s/%s-other.stress",
+	    HV_REMOTE_DIR, tag);
+	v[0] = marked_victim(NULL);
+	v[1] = marked_victim(mark);
+	for (i = 0; i < 2; i++) {
+		snprintf(num, sizeof num, "%d\n", (int)v[i]);
+		pidfile_of(tag, "deadman", pidfile, sizeof pidfile);
+		write_file(pidfile, num, 0600);
+		call->reverting = 1;
+		cmd = remote_command(call, 1);
+		assert_int_equal(run_sh(f, cmd, NULL, 5000), 0);
+		free(cmd);
+		assert_int_equal(access(pidfile, F_OK), -1);
+		assert_true(group_alive(v[i], 0));
+
+		pidfile_of(tag, "stress", pidfile, sizeof pidfile);
+		write_file(pidfile, num, 0600);
+		hv_buf_reset(&b);
+		hv_hc_bg_stop(&b, call, "stress");
+		assert_int_equal(run_sh(f, b.s, NULL, 10000), 0);
+		assert_int_equal(access(pidfile, F_OK), -1);
+		assert_true(group_alive(v[i], 0));
+	}
+	for (i = 0; i < 2; i++) {
+		kill(v[i], SIGKILL);
+		assert_int_equal(waitpid(v[i], NULL, 0), v[i]);
+	}
+	hv_buf_release(&b);
+}
+
 /* Replaces every from in s by to (new). */
 static char *
 replace_all(const char *s, const char *from, const char *to)
@@ -1094,6 +1212,32 @@ test_foreign_files(void **state)
 	hv_buf_release(&out);
 }
 
+/*
+ * A command's timeout: the step's own, else ssh: command_timeout (here
+ * the host's, as a fault journal gives it), else the driver's default.
+ */
+static void
+test_command_timeout(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_call	*call;
+	struct hv_host	 h;
+
+	memset(&h, 0, sizeof h);
+	h.name = "web-1";
+	h.address = "127.0.0.1";
+	call = shell_call(f, map_of("command", "true", NULL), NULL);
+	call->host = &h;
+	assert_int_equal(hv_remote_timeout(call), 60000);
+	h.ssh.command_timeout_ms = 7000;
+	assert_int_equal(hv_remote_timeout(call), 7000);
+	call = shell_call(f, map_of("command", "true", "timeout", "2s", NULL),
+	    NULL);
+	call->host = &h;
+	assert_int_equal(hv_remote_timeout(call), 2000);
+	call->host = NULL;
+}
+
 static int
 group_teardown(void **state)
 {
@@ -1121,6 +1265,8 @@ main(void)
 		T(test_tc_handles),
 		T(test_hostile_text),
 		T(test_foreign_files),
+		T(test_stale_pidfile),
+		T(test_command_timeout),
 	};
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
