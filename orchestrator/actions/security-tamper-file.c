@@ -8,6 +8,14 @@
  * host.reboot step, a crash) the revert would find no copy and leave the
  * file changed, reporting success. The revert removes KEEP_DIR when it is
  * empty again.
+ *
+ * cp -a keeps extended attributes too (file capabilities, SELinux
+ * labels). Only a regular file (or none) is changed: a link would be
+ * restored as a file. One path is changed by one fault at a time: each
+ * fault records its path in KEEP_DIR/TAG.path, and a second fault on a
+ * path that one still holds is refused, as the dead-man timers of both
+ * would fire in the order they were armed, the older first, and the
+ * newer would put the older's change back.
  */
 #include <string.h>
 
@@ -17,7 +25,8 @@
 #define KEEP_DIR	"/var/tmp/havoc"
 
 static const struct hv_param params[] = {
-	{ "path", HV_T_STR, 1, NULL, NULL, "the file to change" },
+	{ "path", HV_T_STR, 1, NULL, NULL,
+	    "the file to change: a regular one, or none (then made)" },
 	{ "mode", HV_T_STR, 0, "append", "append|replace|chmod|delete",
 	    "how to change it" },
 	{ "content", HV_T_STR, 0, "# changed by havoc\n", NULL,
@@ -40,42 +49,64 @@ check(const struct hv_call *call, struct hv_buf *err)
 	return 0;
 }
 
+/* KEEP_DIR/TAG.what, shell-quoted, appended to b. */
+static void
+keep_path(struct hv_buf *b, const struct hv_call *call, const char *what)
+{
+	struct hv_buf	p = HV_BUF_INIT;
+
+	hv_buf_printf(&p, KEEP_DIR "/%s.%s", call->tag != NULL ? call->tag :
+	    "havoc", what);
+	hv_shell_quote(b, p.s);
+	hv_buf_release(&p);
+}
+
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
 {
 	const char	*mode = hv_arg_str(call, "mode");
 	struct hv_buf	 copy = HV_BUF_INIT, none = HV_BUF_INIT;
-	struct hv_buf	 path = HV_BUF_INIT;
+	struct hv_buf	 mark = HV_BUF_INIT, path = HV_BUF_INIT;
 
 	if (check(call, err) == -1)
 		return -1;
-	hv_buf_printf(&copy, KEEP_DIR "/%s.orig", call->tag != NULL ?
-	    call->tag : "havoc");
-	hv_buf_printf(&none, KEEP_DIR "/%s.absent", call->tag != NULL ?
-	    call->tag : "havoc");
+	keep_path(&copy, call, "orig");
+	keep_path(&none, call, "absent");
+	keep_path(&mark, call, "path");
 	hv_shell_quote(&path, hv_arg_str(call, "path"));
 	if (revert) {
-		hv_buf_puts(b, "if [ -f ");
-		hv_shell_quote(b, copy.s);
-		hv_buf_printf(b, " ]; then cp -p ");
-		hv_shell_quote(b, copy.s);
-		hv_buf_printf(b, " %s && rm -f ", path.s);
-		hv_shell_quote(b, copy.s);
-		hv_buf_puts(b, "; elif [ -f ");
-		hv_shell_quote(b, none.s);
-		hv_buf_printf(b, " ]; then rm -f %s ", path.s);
-		hv_shell_quote(b, none.s);
-		hv_buf_puts(b, "; fi && { rmdir " KEEP_DIR " 2>/dev/null || "
-		    ":; }");
+		/*
+		 * if [ -f COPY ]; then cp -a COPY PATH && rm -f COPY;
+		 * elif [ -f NONE ]; then rm -f PATH NONE; fi &&
+		 * { rm -f MARK; rmdir KEEP_DIR || :; }
+		 */
+		hv_buf_printf(b, "if [ -f %s ]; then cp -a %s %s && rm -f %s; "
+		    "elif [ -f %s ]; then rm -f %s %s; fi && { rm -f %s; "
+		    "rmdir " KEEP_DIR " 2>/dev/null || :; }", copy.s, copy.s,
+		    path.s, copy.s, none.s, path.s, none.s, mark.s);
 		goto out;
 	}
-	hv_buf_puts(b, "mkdir -p -m 700 " KEEP_DIR " && if [ -e ");
-	hv_buf_printf(b, "%s ]; then cp -p %s ", path.s, path.s);
-	hv_shell_quote(b, copy.s);
-	hv_buf_puts(b, "; else : >");
-	hv_shell_quote(b, none.s);
-	hv_buf_puts(b, "; fi && ");
+	/*
+	 * mkdir -p -m 700 KEEP_DIR &&
+	 * for m in KEEP_DIR/(*).path; do
+	 *   [ -f "$m" ] && [ "$m" != MARK ] && [ "$(cat "$m")" = PATH ] &&
+	 *   { echo "PATH: changed by another havoc fault (...)"; exit 1; }
+	 * done
+	 * if [ -h PATH ] || { [ -e PATH ] && [ ! -f PATH ]; }; then
+	 *   echo "PATH: not a regular file"; exit 1; fi
+	 * printf %s PATH >MARK &&
+	 * if [ -e PATH ]; then cp -a PATH COPY; else : >NONE; fi && CHANGE
+	 */
+	hv_buf_printf(b, "mkdir -p -m 700 " KEEP_DIR " && for m in "
+	    KEEP_DIR "/*.path; do [ -f \"$m\" ] && [ \"$m\" != %s ] && "
+	    "[ \"$(cat \"$m\")\" = %s ] && { echo %s\": changed by another "
+	    "havoc fault (${m##*/}), not reverted yet\" >&2; exit 1; }; "
+	    "done; if [ -h %s ] || { [ -e %s ] && [ ! -f %s ]; }; then "
+	    "echo %s\": not a regular file\" >&2; exit 1; fi; "
+	    "printf %%s %s >%s && if [ -e %s ]; then cp -a %s %s; "
+	    "else : >%s; fi && ", mark.s, path.s, path.s, path.s, path.s,
+	    path.s, path.s, path.s, mark.s, path.s, path.s, copy.s, none.s);
 	if (strcmp(mode, "append") == 0) {
 		hv_buf_puts(b, "printf %s ");
 		hv_shell_quote(b, hv_arg_str(call, "content"));
@@ -92,6 +123,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 out:
 	hv_buf_release(&copy);
 	hv_buf_release(&none);
+	hv_buf_release(&mark);
 	hv_buf_release(&path);
 	return 0;
 }

@@ -813,6 +813,25 @@ for m in append replace chmod delete new; do
 	    "$T/s.web1"
 done
 
+# Two faults on one path: the second is refused (the dead-man timers of
+# both would put the older copy back last); the first is reverted.
+fresh
+hv tampertwice tamper-twice
+expect_rc tampertwice 2
+check "tamper_file twice: the second change is refused" \
+    grep -q 'changed by another havoc fault' "$T/tampertwice.log"
+expect_faults tampertwice reverted,reverted
+restored "tamper_file twice: restored exactly" web-1 "$T/s.web1"
+# A link is not a regular file: refused, and left as it was.
+hx web-1 ln -s /etc/hv-tamper.conf /etc/hv-tamper.link
+hv tamperlink tamper-file --var path=/etc/hv-tamper.link --var mode=delete
+expect_rc tamperlink 2
+check "tamper_file: a link is refused" \
+    grep -q 'not a regular file' "$T/tamperlink.log"
+check "tamper_file: ... and is still there" hx web-1 test -h /etc/hv-tamper.link
+hx web-1 rm -f /etc/hv-tamper.link
+restored "tamper_file link: web-1 restored exactly" web-1 "$T/s.web1"
+
 # --- shell.run ---------------------------------------------------------------------
 
 section "shell.run"
