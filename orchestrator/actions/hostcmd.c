@@ -110,6 +110,15 @@ hv_hc_state_path(struct hv_buf *b, const struct hv_call *call,
 }
 
 void
+hv_hc_state_dir(struct hv_buf *b)
+{
+	hv_buf_puts(b, "mkdir -p -m 700 " HV_REMOTE_DIR " && [ ! -h "
+	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && chmod 700 "
+	    HV_REMOTE_DIR " || { echo '" HV_REMOTE_DIR ": a link, or a folder "
+	    "of another user' >&2; exit 1; }");
+}
+
+void
 hv_hc_detach(struct hv_buf *b, const char *pidfile, const char *script)
 {
 	struct hv_buf	inner = HV_BUF_INIT;
@@ -124,10 +133,8 @@ hv_hc_detach(struct hv_buf *b, const char *pidfile, const char *script)
 	hv_buf_puts(&inner, "echo $$ >");
 	hv_shell_quote(&inner, pidfile);
 	hv_buf_printf(&inner, "\n%s", script);
-	hv_buf_puts(b, "mkdir -p -m 700 " HV_REMOTE_DIR " && [ ! -h "
-	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && chmod 700 "
-	    HV_REMOTE_DIR " || { echo '" HV_REMOTE_DIR ": a link, or a folder "
-	    "of another user' >&2; exit 1; }\nrm -f ");
+	hv_hc_state_dir(b);
+	hv_buf_puts(b, "\nrm -f ");
 	hv_shell_quote(b, pidfile);
 	/* Its mark: hv_hc_stop() ends only a group that bears it. */
 	hv_buf_puts(b, "\nHAVOC_JOB=");

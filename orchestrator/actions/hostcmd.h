@@ -45,6 +45,15 @@ void	 hv_hc_rule_del(struct hv_buf *, const struct hv_call *,
 	    const char *chain, const char *spec, int ipv6);
 
 /*
+ * Makes HV_REMOTE_DIR (mode 700) for a call's state files; exits 1 when
+ * it is a link or another user's folder (it is in a folder that everyone
+ * writes to: they would choose what the state files say). A state file is
+ * trusted only when it is this user's and not a link ([ -O F ] && [ ! -h
+ * F ]).
+ */
+void	 hv_hc_state_dir(struct hv_buf *);
+
+/*
  * Starts a shell script detached from the SSH session (its own session
  * and process group) that first writes its pid to pidfile; waits (5 s at
  * most) for that file. The command fails when it did not appear, and

@@ -1,7 +1,10 @@
 /*
  * process-kill.c - process.kill: signal processes on targets by name or
- * command line. SIGSTOP is a fault (its revert is SIGCONT); other signals
- * cannot be undone, so bring the service back with a rollback.
+ * command line. SIGSTOP is a fault: the pids it stopped are kept in a
+ * state file, and its revert sends SIGCONT to those and no others (not to
+ * a process of that name that was stopped before, by someone else); a
+ * stopped process that is gone since is no failure. Other signals cannot be undone, so
+ * bring the service back with a rollback.
  */
 #include <string.h>
 
@@ -54,22 +57,76 @@ pattern_arg(struct hv_buf *b, const struct hv_call *call, const char *pat)
 	hv_buf_puts(b, "')\"");
 }
 
-static int
-command(const struct hv_call *call, int revert, struct hv_buf *b,
-    struct hv_buf *err)
+/* The process selection: "-x NAME" or "-f PATTERN", with -o. */
+static void
+selection(struct hv_buf *b, const struct hv_call *call)
 {
-	const char	*sig = revert ? "CONT" : hv_arg_str(call, "signal");
 	const char	*name = hv_arg_str(call, "name");
 
-	if (check(call, err) == -1)
-		return -1;
-	hv_hc_need(b, call, "pkill");
-	hv_buf_printf(b, "pkill -%s%s %s ", sig, hv_arg_bool(call, "oldest") ?
-	    " -o" : "", name != NULL ? "-x" : "-f");
+	hv_buf_printf(b, "%s%s ", hv_arg_bool(call, "oldest") ? "-o " : "",
+	    name != NULL ? "-x" : "-f");
 	if (name != NULL)
 		hv_shell_quote(b, name);
 	else
 		pattern_arg(b, call, hv_arg_str(call, "pattern"));
+}
+
+/*
+ * STOP of the matching processes not stopped already, and their pids
+ * in the state file:
+ *   STATE DIR; p=; for q in $(pgrep SEL); do
+ *     case STATE OF q in [Tt]*) ;; *) p="$p $q";; esac; done
+ *   [ -n "$p" ] || { no match; exit 1; }; echo $p >F; kill -STOP $p
+ * CONT to exactly those, when the file is ours:
+ *   if [ ! -h F ] && [ -O F ]; then kill -CONT $(cat F); rm -f F; fi
+ */
+static void
+stop_cont(struct hv_buf *b, const struct hv_call *call, int revert)
+{
+	struct hv_buf	f = HV_BUF_INIT;
+
+	hv_hc_state_path(&f, call, "stopped");
+	if (revert) {
+		hv_buf_puts(b, "if [ ! -h ");
+		hv_shell_quote(b, f.s);
+		hv_buf_puts(b, " ] && [ -O ");
+		hv_shell_quote(b, f.s);
+		hv_buf_puts(b, " ]; then for p in $(cat ");
+		hv_shell_quote(b, f.s);
+		hv_buf_puts(b, "); do kill -CONT \"$p\" 2>/dev/null; done; "
+		    "rm -f ");
+		hv_shell_quote(b, f.s);
+		hv_buf_puts(b, "; fi");
+	} else {
+		hv_hc_need(b, call, "pgrep");
+		hv_hc_state_dir(b);
+		hv_buf_puts(b, "; p=; for q in $(pgrep ");
+		selection(b, call);
+		hv_buf_puts(b, "); do case $(sed 's/.*) //' \"/proc/$q/stat\" "
+		    "2>/dev/null) in [Tt]*) ;; *) p=\"$p $q\";; esac; done; "
+		    "[ -n \"$p\" ] || { echo 'no running process matched' "
+		    ">&2; exit 1; }; echo $p >");
+		hv_shell_quote(b, f.s);
+		hv_buf_puts(b, " && kill -STOP $p");
+	}
+	hv_buf_release(&f);
+}
+
+static int
+command(const struct hv_call *call, int revert, struct hv_buf *b,
+    struct hv_buf *err)
+{
+	const char	*sig = hv_arg_str(call, "signal");
+
+	if (check(call, err) == -1)
+		return -1;
+	if (revert || strcmp(sig, "STOP") == 0) {
+		stop_cont(b, call, revert);
+		return 0;
+	}
+	hv_hc_need(b, call, "pkill");
+	hv_buf_printf(b, "pkill -%s ", sig);
+	selection(b, call);
 	/* pkill says nothing when nothing matched: say it. */
 	hv_buf_puts(b, "; rc=$?; [ $rc != 1 ] || echo 'no process matched' "
 	    ">&2; [ $rc = 0 ]");

@@ -426,6 +426,37 @@ check "process.kill STOP: nginx runs again after (state S: $st)" \
 expect_faults stop reverted
 restored "process.kill STOP: web-1 restored exactly" web-1 "$T/s.web1"
 
+# STOP is reverted with CONT to exactly the processes it stopped: one that
+# was stopped before (by someone else) stays stopped, and one that died
+# meanwhile is no failure.
+decoy() {
+	hx web-1 sh -c "setsid bash -c 'exec -a \"hvdecoy: $1\" sleep 300' \
+	    </dev/null >/dev/null 2>&1 &"
+}
+decoy_pid() { hx web-1 pgrep -f "^hvdecoy: $1"; }
+decoy_state() { hx web-1 ps -o stat= -p "$1" | cut -c1; }
+fresh
+decoy a
+decoy b
+wait_until 50 decoy_pid b >/dev/null
+da=$(decoy_pid a)
+db=$(decoy_pid b)
+hx web-1 kill -STOP "$db"
+hv_bg stopexact process-stop --var pattern='^hvdecoy: '
+if active_then stopexact; then
+	check "process.kill STOP: the running decoy is stopped" \
+	    test "$(decoy_state "$da")" = T
+	hx web-1 kill -KILL "$da"
+	during stopexact
+fi
+hv_wait
+expect_rc stopexact 0
+expect_faults stopexact reverted
+check "process.kill STOP: one stopped before stays stopped" \
+    test "$(decoy_state "$db")" = T
+hx web-1 kill -KILL "$db"
+restored "process.kill STOP: web-1 as it was (decoys gone)" web-1 "$T/s.web1"
+
 # pkill -f: the pattern is also on the command line of the shell that
 # runs pkill, which must not signal itself.
 worker() { hx web-1 pgrep -f '^nginx: worker'; }
