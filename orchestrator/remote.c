@@ -146,53 +146,97 @@ judge_action(struct hv_call *call, const struct hv_ssh_res *res)
 	hv_call_done(call, 0);
 }
 
-/* The pid file of a call's dead-man timer on its host. */
+/* A state file of a call's on its host: HV_REMOTE_DIR/TAG.what. */
 static void
-pidfile(const struct hv_call *call, struct hv_buf *b)
+state_file(const struct hv_call *call, const char *what, struct hv_buf *b)
 {
-	hv_buf_printf(b, "%s/%s.deadman", HV_REMOTE_DIR,
-	    call->tag != NULL ? call->tag : "havoc");
+	hv_buf_printf(b, "%s/%s.%s", HV_REMOTE_DIR,
+	    call->tag != NULL ? call->tag : "havoc", what);
+}
+
+/*
+ * Opens a subshell that runs the revert under the call's lock, so that
+ * the dead-man timer and havoc never revert at once, and havoc never
+ * stops a timer in the middle of its revert. The lock is flock(1) on
+ * TAG.lock, taken when the folder is ours and flock is there, waited for
+ * 60 s at most; the revert's own commands do not inherit it (a daemon a
+ * revert starts would hold it for ever). The caller adds what follows the
+ * revert, under the lock too, and closes the subshell with ")".
+ *   ( if [ -d DIR ] && [ ! -h DIR ] && [ -O DIR ] && [ ! -h LOCK ] &&
+ *       command -v flock >/dev/null 2>&1; then exec 9>>LOCK &&
+ *       { flock -w 60 9 || echo ...; }; fi
+ *   ( REVERT
+ *   ) 9>&-; rc=$?;
+ */
+static void
+locked_revert(const struct hv_call *call, const char *revert,
+    struct hv_buf *out)
+{
+	struct hv_buf	lock = HV_BUF_INIT;
+
+	state_file(call, "lock", &lock);
+	hv_buf_puts(out, "( if [ -d " HV_REMOTE_DIR " ] && [ ! -h "
+	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && [ ! -h ");
+	hv_shell_quote(out, lock.s);
+	hv_buf_puts(out, " ] && command -v flock >/dev/null 2>&1; then "
+	    "exec 9>>");
+	hv_shell_quote(out, lock.s);
+	hv_buf_puts(out, " && { flock -w 60 9 || echo 'another revert of "
+	    "this fault still runs after 60 s; going on' >&2; }; fi\n");
+	hv_buf_printf(out, "( %s\n) 9>&-; rc=$?; ", revert);
+	hv_buf_release(&lock);
 }
 
 /*
  * Arms the dead-man timer, then injects. The timer is a detached shell on
- * the host (hostcmd.h): it sleeps, runs the revert, removes its pid file.
- * The revert runs in a subshell: an exit in it must not skip the rest.
+ * the host (hostcmd.h): it sleeps, runs the revert under the lock,
+ * removes its pid file and the lock file.
  */
 static void
 arm(const struct hv_call *call, const char *revert, const char *inject,
     struct hv_buf *out)
 {
-	struct hv_buf	pid = HV_BUF_INIT, script = HV_BUF_INIT;
+	struct hv_buf	pid = HV_BUF_INIT, lock = HV_BUF_INIT;
+	struct hv_buf	script = HV_BUF_INIT;
 	int64_t		secs = (call->ctx->dead_man_ms + 999) / 1000;
 
-	pidfile(call, &pid);
-	hv_buf_printf(&script, "sleep %lld\n( %s\n)\nrm -f ", (long long)secs,
-	    revert);
+	state_file(call, "deadman", &pid);
+	state_file(call, "lock", &lock);
+	hv_buf_printf(&script, "sleep %lld\n", (long long)secs);
+	locked_revert(call, revert, &script);
+	hv_buf_puts(&script, "rm -f ");
+	hv_shell_quote(&script, lock.s);
+	hv_buf_puts(&script, ")\nrm -f ");
 	hv_shell_quote(&script, pid.s);
 	hv_hc_detach(out, pid.s, script.s);
 	hv_buf_printf(out, "%s", inject);
 	hv_buf_release(&pid);
+	hv_buf_release(&lock);
 	hv_buf_release(&script);
 }
 
 /*
- * Reverts, then disarms: the timer stays armed while the revert fails,
- * as a second chance that needs no havoc. The revert's own exit (0 or
- * not) ends only its subshell.
- *   ( REVERT
- *   ) && { STOP TIMER (hv_hc_stop); }
+ * Reverts, then disarms, under the lock: the timer stays armed while the
+ * revert fails, as a second chance that needs no havoc. The revert's own
+ * exit (0 or not) ends only its subshell.
+ *   LOCKED REVERT; if [ $rc = 0 ]; then STOP TIMER (hv_hc_stop);
+ *   rm -f LOCK; fi; exit $rc )
  */
 static void
 disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
 {
-	struct hv_buf	pid = HV_BUF_INIT;
+	struct hv_buf	pid = HV_BUF_INIT, lock = HV_BUF_INIT;
 
-	pidfile(call, &pid);
-	hv_buf_printf(out, "( %s\n) && { ", revert);
+	state_file(call, "deadman", &pid);
+	state_file(call, "lock", &lock);
+	locked_revert(call, revert, out);
+	hv_buf_puts(out, "if [ $rc = 0 ]; then ");
 	hv_hc_stop(out, pid.s);
-	hv_buf_puts(out, "; }");
+	hv_buf_puts(out, "; rm -f ");
+	hv_shell_quote(out, lock.s);
+	hv_buf_puts(out, "; fi; exit $rc )");
 	hv_buf_release(&pid);
+	hv_buf_release(&lock);
 }
 
 int

@@ -11,7 +11,9 @@
  * safety.dead_man and then runs the revert. It is armed before the
  * fault, so it also fires when the fault cuts the host off from havoc, or
  * when havoc dies. A revert runs the revert command and, if that worked,
- * disarms the timer.
+ * disarms the timer. The timer's revert and havoc's take turns (flock on
+ * a lock file of the fault's own), so that neither runs over the other
+ * and havoc never stops a timer in the middle of its revert.
  */
 #ifndef HV_REMOTE_H
 #define HV_REMOTE_H

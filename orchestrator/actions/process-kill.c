@@ -3,8 +3,8 @@
  * command line. SIGSTOP is a fault: the pids it stopped are kept in a
  * state file, and its revert sends SIGCONT to those and no others (not to
  * a process of that name that was stopped before, by someone else); a
- * stopped process that is gone since is no failure. Other signals cannot be undone, so
- * bring the service back with a rollback.
+ * stopped process that is gone since is no failure. Other signals cannot
+ * be undone, so bring the service back with a rollback.
  */
 #include <string.h>
 

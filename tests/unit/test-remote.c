@@ -199,7 +199,8 @@ kill_children(void)
 		closedir(d);
 }
 
-static const char *const suffixes[] = { "deadman", "stress", "listener" };
+static const char *const suffixes[] = { "deadman", "stress", "listener",
+    "lock", "stopped" };
 
 static void
 pidfile_of(const char *tag, const char *what, char *buf, size_t len)
@@ -547,6 +548,46 @@ test_revert_disarms(void **state)
 	free(cmd);
 	assert_content(f->state, "injected\nreverted\nreverted\n");
 	hv_buf_release(&out);
+}
+
+/*
+ * The timer fires while havoc reverts: the two reverts take turns (the
+ * lock), and havoc does not stop the timer in the middle of its revert.
+ */
+static void
+test_timer_and_revert_take_turns(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*tag = new_tag(f, "turns");
+	struct hv_call	*call;
+	char		 pidfile[256], lock[256], cmd[512], rev[512], *c;
+	pid_t		 timer;
+
+	if (system("command -v flock >/dev/null 2>&1") != 0)
+		skip();
+	f->ctx.dead_man_ms = 1000;
+	pidfile_of(tag, "deadman", pidfile, sizeof pidfile);
+	pidfile_of(tag, "lock", lock, sizeof lock);
+	snprintf(cmd, sizeof cmd, "echo injected >>'%s'", f->state);
+	snprintf(rev, sizeof rev, "echo start >>'%s'; sleep 1; "
+	    "echo end >>'%s'", f->state, f->state);
+	call = shell_call(f, map_of("command", cmd, "revert", rev, NULL),
+	    tag);
+	c = remote_command(call, 0);
+	assert_int_equal(run_sh(f, c, NULL, 4000), 0);
+	free(c);
+	timer = assert_armed(pidfile);
+	/* The timer's revert has begun. */
+	assert_true(wait_content(f->state, "injected\nstart\n", 4000) >= 0);
+
+	call->reverting = 1;
+	c = remote_command(call, 1);
+	assert_int_equal(run_sh(f, c, NULL, 8000), 0);
+	free(c);
+	assert_content(f->state, "injected\nstart\nend\nstart\nend\n");
+	assert_false(group_alive(timer, 2000));
+	assert_int_equal(access(pidfile, F_OK), -1);
+	assert_int_equal(access(lock, F_OK), -1);
 }
 
 /* A revert that ends with exit 0 worked: it disarms all the same. */
@@ -1257,6 +1298,7 @@ main(void)
 		T(test_dead_man_fires),
 		T(test_revert_disarms),
 		T(test_revert_that_exits),
+		T(test_timer_and_revert_take_turns),
 		T(test_failing_revert_keeps_timer),
 		T(test_commands_without_timer),
 		T(test_bg_start_stop),
