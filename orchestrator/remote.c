@@ -158,14 +158,19 @@ state_file(const struct hv_call *call, const char *what, struct hv_buf *b)
  * Opens a subshell that runs the revert under the call's lock, so that
  * the dead-man timer and havoc never revert at once, and havoc never
  * stops a timer in the middle of its revert. The lock is flock(1) on
- * TAG.lock, taken when the folder is ours and flock is there, waited for
- * 60 s at most; the revert's own commands do not inherit it (a daemon a
- * revert starts would hold it for ever). The caller adds what follows the
- * revert, under the lock too, and closes the subshell with ")".
+ * TAG.lock, taken when the folder is ours and flock is there, and waited
+ * for half the command's timeout at most (then the revert goes on: a
+ * revert is never skipped for a lock); the revert's own commands do not
+ * inherit it (a daemon a revert starts would hold it for ever). The
+ * caller adds what follows the revert, under the lock too, and closes
+ * the subshell with ")". ":" keeps an empty revert (or one that is all
+ * comment) from being a syntax error.
  *   ( if [ -d DIR ] && [ ! -h DIR ] && [ -O DIR ] && [ ! -h LOCK ] &&
- *       command -v flock >/dev/null 2>&1; then exec 9>>LOCK &&
- *       { flock -w 60 9 || echo ...; }; fi
- *   ( REVERT
+ *       command -v flock >/dev/null 2>&1 &&
+ *       { command exec 9>>LOCK; } 2>/dev/null; then
+ *       flock -w SECS 9 || echo ...; fi
+ *   ( :
+ *   REVERT
  *   ) 9>&-; rc=$?;
  */
 static void
@@ -173,17 +178,19 @@ locked_revert(const struct hv_call *call, const char *revert,
     struct hv_buf *out)
 {
 	struct hv_buf	lock = HV_BUF_INIT;
+	int64_t		wait = hv_remote_timeout(call) / 2000;
 
 	state_file(call, "lock", &lock);
 	hv_buf_puts(out, "( if [ -d " HV_REMOTE_DIR " ] && [ ! -h "
 	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && [ ! -h ");
 	hv_shell_quote(out, lock.s);
-	hv_buf_puts(out, " ] && command -v flock >/dev/null 2>&1; then "
-	    "exec 9>>");
+	hv_buf_puts(out, " ] && command -v flock >/dev/null 2>&1 && "
+	    "{ command exec 9>>");
 	hv_shell_quote(out, lock.s);
-	hv_buf_puts(out, " && { flock -w 60 9 || echo 'another revert of "
-	    "this fault still runs after 60 s; going on' >&2; }; fi\n");
-	hv_buf_printf(out, "( %s\n) 9>&-; rc=$?; ", revert);
+	hv_buf_printf(out, "; } 2>/dev/null; then flock -w %lld 9 || echo "
+	    "'another revert of this fault still runs; going on' >&2; fi\n",
+	    (long long)(wait > 0 ? wait : 1));
+	hv_buf_printf(out, "( :\n%s\n) 9>&-; rc=$?; ", revert);
 	hv_buf_release(&lock);
 }
 

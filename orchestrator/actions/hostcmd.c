@@ -92,13 +92,16 @@ hv_hc_rule_del(struct hv_buf *b, const struct hv_call *call,
 	/*
 	 * The loop ends at the first failure, whatever its cause (the
 	 * xtables lock, a module): -C then says whether the rule is gone
-	 * (1), still there (0) or cannot be told (else).
+	 * (1; 2, a rule iptables cannot even parse here, as when the
+	 * inject failed for a missing module, cannot be there), still there
+	 * (0) or cannot be told (else: not root, no IPv6).
 	 */
 	hv_buf_printf(b, "if command -v %s >/dev/null 2>&1; then ", tool);
 	rule(b, call, "-C", chain, spec, ipv6);
-	hv_buf_printf(b, " 2>/dev/null; if [ $? != 1 ]; then echo '%s: a "
-	    "rule in %s is still there' >&2; hv_left=1; fi; fi; ", tool,
-	    chain);
+	hv_buf_printf(b, " 2>/dev/null; case $? in 0) echo '%s: a rule in "
+	    "%s is still there' >&2; hv_left=1;; 1|2) ;; *) echo '%s: "
+	    "cannot tell whether a rule in %s is still there' >&2; "
+	    "hv_left=1;; esac; fi; ", tool, chain, tool, chain);
 }
 
 void
@@ -110,12 +113,19 @@ hv_hc_state_path(struct hv_buf *b, const struct hv_call *call,
 }
 
 void
+hv_hc_own_dir(struct hv_buf *b, const char *dir)
+{
+	/* mkdir -p -m 700 D && [ ! -h D ] && [ -O D ] && chmod 700 D ||
+	 * { echo 'D: a link, or a folder of another user' >&2; exit 1; } */
+	hv_buf_printf(b, "mkdir -p -m 700 %s && [ ! -h %s ] && [ -O %s ] && "
+	    "chmod 700 %s || { echo '%s: a link, or a folder of another "
+	    "user' >&2; exit 1; }", dir, dir, dir, dir, dir);
+}
+
+void
 hv_hc_state_dir(struct hv_buf *b)
 {
-	hv_buf_puts(b, "mkdir -p -m 700 " HV_REMOTE_DIR " && [ ! -h "
-	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && chmod 700 "
-	    HV_REMOTE_DIR " || { echo '" HV_REMOTE_DIR ": a link, or a folder "
-	    "of another user' >&2; exit 1; }");
+	hv_hc_own_dir(b, HV_REMOTE_DIR);
 }
 
 void
@@ -192,7 +202,7 @@ hv_hc_stop(struct hv_buf *b, const char *pidfile)
 	hv_shell_quote(b, pidfile);
 	hv_buf_puts(b, "); if [ \"$p\" -gt 1 ] 2>/dev/null; then "
 	    "for q in \"$p\" $(pgrep -g \"$p\" 2>/dev/null); do "
-	    "tr '\\0' '\\n' <\"/proc/$q/environ\" 2>/dev/null | "
+	    "tr '\\0' '\\n' 2>/dev/null <\"/proc/$q/environ\" | "
 	    "grep -qxF HAVOC_JOB=");
 	hv_shell_quote(b, pidfile);
 	hv_buf_puts(b, " && break; q=; done; "

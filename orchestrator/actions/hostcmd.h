@@ -52,6 +52,8 @@ void	 hv_hc_rule_del(struct hv_buf *, const struct hv_call *,
  * F ]).
  */
 void	 hv_hc_state_dir(struct hv_buf *);
+/* The same for another folder dir (a shell word, quoted if need be). */
+void	 hv_hc_own_dir(struct hv_buf *, const char *dir);
 
 /*
  * Starts a shell script detached from the SSH session (its own session

@@ -15,9 +15,9 @@
 
 static const struct hv_param params[] = {
 	{ "name", HV_T_STR, 0, NULL, NULL,
-	    "the exact process name (pkill -x)" },
+	    "the exact process name (pgrep -x)" },
 	{ "pattern", HV_T_STR, 0, NULL, NULL,
-	    "an extended regex on the full command line (pkill -f)" },
+	    "an extended regex on the full command line (pgrep -f)" },
 	{ "signal", HV_T_STR, 0, "KILL", SIGNALS, "the signal to send" },
 	{ "oldest", HV_T_BOOL, 0, "false", NULL,
 	    "only the oldest matching process" },
@@ -34,13 +34,13 @@ check(const struct hv_call *call, struct hv_buf *err)
 }
 
 /*
- * pkill -f matches whole command lines, and the shell that runs this
- * command carries the pattern on its own command line, as does the
- * dead-man timer whose revert signals the same pattern: pkill would
- * signal them too (the action then "fails", killed by its own signal, or
- * hangs, stopped). So the pattern is written in octal escapes that printf
- * decodes: it is on no command line but pkill's own, which pkill skips.
- * Plans and the journal show it plainly.
+ * pgrep -f matches whole command lines, and the shell that runs this
+ * command carries the pattern on its own command line: it would match
+ * itself. So the pattern is written in octal escapes that printf
+ * decodes: it is on no command line but pgrep's own, which pgrep skips.
+ * (This shell, its parent and havoc's marked processes are left out
+ * too, for what else their command lines hold.) Plans and the journal
+ * show it plainly.
  */
 static void
 pattern_arg(struct hv_buf *b, const struct hv_call *call, const char *pat)
@@ -57,14 +57,13 @@ pattern_arg(struct hv_buf *b, const struct hv_call *call, const char *pat)
 	hv_buf_puts(b, "')\"");
 }
 
-/* The process selection: "-x NAME" or "-f PATTERN", with -o. */
+/* The process selection of pgrep: "-x NAME" or "-f PATTERN". */
 static void
 selection(struct hv_buf *b, const struct hv_call *call)
 {
 	const char	*name = hv_arg_str(call, "name");
 
-	hv_buf_printf(b, "%s%s ", hv_arg_bool(call, "oldest") ? "-o " : "",
-	    name != NULL ? "-x" : "-f");
+	hv_buf_puts(b, name != NULL ? "-x " : "-f ");
 	if (name != NULL)
 		hv_shell_quote(b, name);
 	else
@@ -72,64 +71,85 @@ selection(struct hv_buf *b, const struct hv_call *call)
 }
 
 /*
- * STOP of the matching processes not stopped already, and their pids
- * in the state file:
- *   STATE DIR; p=; for q in $(pgrep SEL); do
- *     case STATE OF q in [Tt]*) ;; *) p="$p $q";; esac; done
- *   [ -n "$p" ] || { no match; exit 1; }; echo $p >F; kill -STOP $p
- * CONT to exactly those, when the file is ours:
- *   if [ ! -h F ] && [ -O F ]; then kill -CONT $(cat F); rm -f F; fi
+ * Signals the matching processes; for STOP, only those not stopped
+ * already, with their pids kept in the state file F. Never havoc's own:
+ * not this shell, not its parent (the SSH session), not a process that
+ * carries a HAVOC_JOB mark (a dead-man timer of this or another fault,
+ * whose "sleep" a pattern may match, a background fault).
+ *   [STATE DIR;] p=; for q in $(pgrep SEL); do
+ *     [ $q = $$ ] || [ $q = $PPID ] || MARKED q && continue
+ *     [for STOP: case STATE OF q in [Tt]*) continue;; esac]
+ *     p="$p $q"; done
+ *   [oldest: p=$(ps -o pid= --sort=start_time -p LIST | head -n 1)]
+ *   [ -n "$p" ] || { no match; exit 1; }
+ *   [for STOP: echo $p >F &&] n=; for q in $p; do
+ *     kill -SIG $q 2>/dev/null && n=1; done; [ -n "$n" ]
  */
 static void
-stop_cont(struct hv_buf *b, const struct hv_call *call, int revert)
+signal_cmd(struct hv_buf *b, const struct hv_call *call, const char *sig,
+    const char *state)
 {
-	struct hv_buf	f = HV_BUF_INIT;
+	int	stop = strcmp(sig, "STOP") == 0;
 
-	hv_hc_state_path(&f, call, "stopped");
-	if (revert) {
-		hv_buf_puts(b, "if [ ! -h ");
-		hv_shell_quote(b, f.s);
-		hv_buf_puts(b, " ] && [ -O ");
-		hv_shell_quote(b, f.s);
-		hv_buf_puts(b, " ]; then for p in $(cat ");
-		hv_shell_quote(b, f.s);
-		hv_buf_puts(b, "); do kill -CONT \"$p\" 2>/dev/null; done; "
-		    "rm -f ");
-		hv_shell_quote(b, f.s);
-		hv_buf_puts(b, "; fi");
-	} else {
-		hv_hc_need(b, call, "pgrep");
+	hv_hc_need(b, call, "pgrep");
+	if (stop) {
 		hv_hc_state_dir(b);
-		hv_buf_puts(b, "; p=; for q in $(pgrep ");
-		selection(b, call);
-		hv_buf_puts(b, "); do case $(sed 's/.*) //' \"/proc/$q/stat\" "
-		    "2>/dev/null) in [Tt]*) ;; *) p=\"$p $q\";; esac; done; "
-		    "[ -n \"$p\" ] || { echo 'no running process matched' "
-		    ">&2; exit 1; }; echo $p >");
-		hv_shell_quote(b, f.s);
-		hv_buf_puts(b, " && kill -STOP $p");
+		hv_buf_puts(b, "; ");
 	}
-	hv_buf_release(&f);
+	hv_buf_puts(b, "p=; for q in $(pgrep ");
+	selection(b, call);
+	hv_buf_puts(b, "); do { [ \"$q\" = $$ ] || [ \"$q\" = \"$PPID\" ] || "
+	    "tr '\\0' '\\n' 2>/dev/null <\"/proc/$q/environ\" | "
+	    "grep -q '^HAVOC_JOB='; } && continue; ");
+	if (stop)
+		hv_buf_puts(b, "case $(sed 's/.*) //' \"/proc/$q/stat\" "
+		    "2>/dev/null) in [Tt]*) continue;; esac; ");
+	hv_buf_puts(b, "p=\"$p $q\"; done; ");
+	if (hv_arg_bool(call, "oldest"))
+		hv_buf_puts(b, "[ -z \"$p\" ] || p=$(ps -o pid= "
+		    "--sort=start_time -p \"$(echo $p | tr ' ' ,)\" | "
+		    "head -n 1); ");
+	hv_buf_printf(b, "[ -n \"$p\" ] || { echo 'no %sprocess matched' "
+	    ">&2; exit 1; }; ", stop ? "running " : "");
+	if (stop) {
+		hv_buf_puts(b, "echo $p >");
+		hv_shell_quote(b, state);
+		hv_buf_puts(b, " && ");
+	}
+	hv_buf_printf(b, "n=; for q in $p; do kill -%s \"$q\" 2>/dev/null "
+	    "&& n=1; done; [ -n \"$n\" ] || { echo 'every process "
+	    "matched is gone' >&2; exit 1; }", sig);
+}
+
+/* CONT to exactly the pids STOP kept, when the state file is ours. */
+static void
+cont_cmd(struct hv_buf *b, const char *state)
+{
+	hv_buf_puts(b, "if [ ! -h ");
+	hv_shell_quote(b, state);
+	hv_buf_puts(b, " ] && [ -O ");
+	hv_shell_quote(b, state);
+	hv_buf_puts(b, " ]; then for p in $(cat ");
+	hv_shell_quote(b, state);
+	hv_buf_puts(b, "); do kill -CONT \"$p\" 2>/dev/null; done; rm -f ");
+	hv_shell_quote(b, state);
+	hv_buf_puts(b, "; fi");
 }
 
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
 {
-	const char	*sig = hv_arg_str(call, "signal");
+	struct hv_buf	state = HV_BUF_INIT;
 
 	if (check(call, err) == -1)
 		return -1;
-	if (revert || strcmp(sig, "STOP") == 0) {
-		stop_cont(b, call, revert);
-		return 0;
-	}
-	hv_hc_need(b, call, "pkill");
-	hv_buf_printf(b, "pkill -%s ", sig);
-	selection(b, call);
-	/* pkill says nothing when nothing matched: say it. */
-	hv_buf_puts(b, "; rc=$?; [ $rc != 1 ] || echo 'no process matched' "
-	    ">&2; [ $rc = 0 ]");
+	hv_hc_state_path(&state, call, "stopped");
+	if (revert)
+		cont_cmd(b, state.s);
+	else
+		signal_cmd(b, call, hv_arg_str(call, "signal"), state.s);
+	hv_buf_release(&state);
 	return 0;
 }
 

@@ -77,18 +77,23 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	hv_shell_quote(&path, hv_arg_str(call, "path"));
 	if (revert) {
 		/*
-		 * if [ -f COPY ]; then cp -a COPY PATH && rm -f COPY;
-		 * elif [ -f NONE ]; then rm -f PATH NONE; fi &&
-		 * { rm -f MARK; rmdir KEEP_DIR || :; }
+		 * Only from a keep folder of ours (the inject made sure of
+		 * it; /var/tmp is sticky, so nobody else can swap it):
+		 * if [ -d KEEP ] && [ ! -h KEEP ] && [ -O KEEP ]; then
+		 *   if [ -f COPY ]; then cp -a COPY PATH && rm -f COPY;
+		 *   elif [ -f NONE ]; then rm -f PATH NONE; fi &&
+		 *   { rm -f MARK; rmdir KEEP || :; }; fi
 		 */
-		hv_buf_printf(b, "if [ -f %s ]; then cp -a %s %s && rm -f %s; "
-		    "elif [ -f %s ]; then rm -f %s %s; fi && { rm -f %s; "
-		    "rmdir " KEEP_DIR " 2>/dev/null || :; }", copy.s, copy.s,
-		    path.s, copy.s, none.s, path.s, none.s, mark.s);
+		hv_buf_printf(b, "if [ -d " KEEP_DIR " ] && [ ! -h " KEEP_DIR
+		    " ] && [ -O " KEEP_DIR " ]; then if [ -f %s ]; then "
+		    "cp -a %s %s && rm -f %s; elif [ -f %s ]; then rm -f %s "
+		    "%s; fi && { rm -f %s; rmdir " KEEP_DIR " 2>/dev/null || "
+		    ":; }; fi", copy.s, copy.s, path.s, copy.s, none.s, path.s,
+		    none.s, mark.s);
 		goto out;
 	}
 	/*
-	 * mkdir -p -m 700 KEEP_DIR &&
+	 * KEEP_DIR of ours (hv_hc_own_dir) &&
 	 * for m in KEEP_DIR/(*).path; do
 	 *   [ -f "$m" ] && [ "$m" != MARK ] && [ "$(cat "$m")" = PATH ] &&
 	 *   { echo "PATH: changed by another havoc fault (...)"; exit 1; }
@@ -96,17 +101,25 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	 * if [ -h PATH ] || { [ -e PATH ] && [ ! -f PATH ]; }; then
 	 *   echo "PATH: not a regular file"; exit 1; fi
 	 * printf %s PATH >MARK &&
-	 * if [ -e PATH ]; then cp -a PATH COPY; else : >NONE; fi && CHANGE
+	 * if [ -e PATH ]; then cp -a PATH COPY.tmp && mv COPY.tmp COPY ||
+	 *   { rm -f COPY.tmp; echo ...; exit 1; }
+	 * else : >NONE; fi && CHANGE
+	 *
+	 * The copy is made whole (a full disk) before it is named COPY,
+	 * which the revert trusts.
 	 */
-	hv_buf_printf(b, "mkdir -p -m 700 " KEEP_DIR " && for m in "
+	hv_hc_own_dir(b, KEEP_DIR);
+	hv_buf_printf(b, " && for m in "
 	    KEEP_DIR "/*.path; do [ -f \"$m\" ] && [ \"$m\" != %s ] && "
 	    "[ \"$(cat \"$m\")\" = %s ] && { echo %s\": changed by another "
 	    "havoc fault (${m##*/}), not reverted yet\" >&2; exit 1; }; "
 	    "done; if [ -h %s ] || { [ -e %s ] && [ ! -f %s ]; }; then "
 	    "echo %s\": not a regular file\" >&2; exit 1; fi; "
-	    "printf %%s %s >%s && if [ -e %s ]; then cp -a %s %s; "
-	    "else : >%s; fi && ", mark.s, path.s, path.s, path.s, path.s,
-	    path.s, path.s, path.s, mark.s, path.s, path.s, copy.s, none.s);
+	    "printf %%s %s >%s && if [ -e %s ]; then cp -a %s %s.tmp && "
+	    "mv %s.tmp %s || { rm -f %s.tmp; echo %s\": cannot keep a copy\" "
+	    ">&2; exit 1; }; else : >%s; fi && ", mark.s, path.s, path.s,
+	    path.s, path.s, path.s, path.s, path.s, mark.s, path.s, path.s,
+	    copy.s, copy.s, copy.s, copy.s, path.s, none.s);
 	if (strcmp(mode, "append") == 0) {
 		hv_buf_puts(b, "printf %s ");
 		hv_shell_quote(b, hv_arg_str(call, "content"));

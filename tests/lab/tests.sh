@@ -457,6 +457,17 @@ check "process.kill STOP: one stopped before stays stopped" \
 hx web-1 kill -KILL "$db"
 restored "process.kill STOP: web-1 as it was (decoys gone)" web-1 "$T/s.web1"
 
+# A pattern that matches the dead-man timer's own "sleep 120": havoc's
+# marked processes are never signalled, so nothing matches.
+fresh
+hv stopself process-stop --var pattern='^sleep 120$'
+expect_rc stopself 2
+check "process.kill STOP: havoc's own timer is not matched" \
+    grep -q 'no running process matched' "$T/stopself.log"
+check "process.kill STOP: no process stopped on web-1" \
+    test -z "$(hx web-1 ps -eo stat= | grep '^T')"
+restored "process.kill STOP: web-1 as it was (timer disarmed)" web-1 "$T/s.web1"
+
 # pkill -f: the pattern is also on the command line of the shell that
 # runs pkill, which must not signal itself.
 worker() { hx web-1 pgrep -f '^nginx: worker'; }
@@ -862,6 +873,19 @@ check "tamper_file: a link is refused" \
 check "tamper_file: ... and is still there" hx web-1 test -h /etc/hv-tamper.link
 hx web-1 rm -f /etc/hv-tamper.link
 restored "tamper_file link: web-1 restored exactly" web-1 "$T/s.web1"
+
+# The keep folder is a link (another user's trap in /var/tmp): refused,
+# nothing copied there, the file untouched.
+hx web-1 mkdir -p /tmp/hv-trap
+hx web-1 ln -s /tmp/hv-trap /var/tmp/havoc
+hv tampertrap tamper-file
+expect_rc tampertrap 2
+check "tamper_file: a keep folder that is a link is refused" \
+    grep -q '/var/tmp/havoc: a link' "$T/tampertrap.log"
+check "tamper_file: ... and nothing was kept there" \
+    test -z "$(hx web-1 ls -A /tmp/hv-trap)"
+hx web-1 rm -rf /var/tmp/havoc /tmp/hv-trap
+restored "tamper_file trap: web-1 restored exactly" web-1 "$T/s.web1"
 
 # --- shell.run ---------------------------------------------------------------------
 

@@ -590,6 +590,61 @@ test_timer_and_revert_take_turns(void **state)
 	assert_int_equal(access(lock, F_OK), -1);
 }
 
+/*
+ * A revert that is empty, or all comment, is no syntax error, for havoc
+ * or for the timer; a lock that cannot be taken (its file a folder) does
+ * not keep the revert from running.
+ */
+static void
+test_odd_reverts(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*tag = new_tag(f, "odd");
+	struct hv_call	*call;
+	struct hv_buf	 out = HV_BUF_INIT;
+	char		 pidfile[256], lock[256], cmd[256], rev[256], *c;
+	const char	*const reverts[] = { "", "# nothing to undo" };
+	size_t		 i;
+
+	f->ctx.dead_man_ms = 1000;
+	pidfile_of(tag, "deadman", pidfile, sizeof pidfile);
+	pidfile_of(tag, "lock", lock, sizeof lock);
+	snprintf(cmd, sizeof cmd, "echo injected >>'%s'", f->state);
+	for (i = 0; i < HV_ARRAY_LEN(reverts); i++) {
+		call = shell_call(f, map_of("command", cmd, "revert",
+		    reverts[i], NULL), tag);
+		c = remote_command(call, 0);
+		assert_int_equal(run_sh(f, c, NULL, 4000), 0);
+		free(c);
+		(void)assert_armed(pidfile);
+		call->reverting = 1;
+		c = remote_command(call, 1);
+		assert_int_equal(run_sh(f, c, &out, 4000), 0);
+		free(c);
+		assert_string_equal(out.s, "");
+		assert_int_equal(access(pidfile, F_OK), -1);
+		/* The timer fires: its script is sound too. */
+		c = remote_command(call, 0);
+		assert_int_equal(run_sh(f, c, NULL, 4000), 0);
+		free(c);
+		assert_int_equal(wait_gone(pidfile, 4000), 0);
+		assert_int_equal(access(lock, F_OK), -1);
+	}
+
+	/* The lock file is a folder: the revert runs, with a message. */
+	snprintf(rev, sizeof rev, "echo reverted >>'%s'", f->state);
+	call = shell_call(f, map_of("command", cmd, "revert", rev, NULL), tag);
+	assert_int_equal(mkdir(lock, 0700), 0);
+	call->reverting = 1;
+	c = remote_command(call, 1);
+	assert_int_equal(run_sh(f, c, NULL, 4000), 0);
+	free(c);
+	assert_int_equal(rmdir(lock), 0);
+	assert_content(f->state, "injected\ninjected\ninjected\ninjected\n"
+	    "reverted\n");
+	hv_buf_release(&out);
+}
+
 /* A revert that ends with exit 0 worked: it disarms all the same. */
 static void
 test_revert_that_exits(void **state)
@@ -867,6 +922,10 @@ test_iptables_rules(void **state)
 	assert_int_equal(run_sh_env(f, "STUB_FAIL_AT=1 STUB_CHECK=4", b.s,
 	    &out), 1);
 	assert_non_null(strstr(out.s, "still there"));
+	/* iptables cannot parse the rule here (2): it cannot be there. */
+	unlink(f->log);
+	assert_int_equal(run_sh_env(f, "STUB_FAIL_AT=1 STUB_CHECK=2", b.s,
+	    NULL), 0);
 	/* Two rules, the first stuck: the second is removed all the same. */
 	unlink(f->log);
 	hv_buf_reset(&b);
@@ -1299,6 +1358,7 @@ main(void)
 		T(test_revert_disarms),
 		T(test_revert_that_exits),
 		T(test_timer_and_revert_take_turns),
+		T(test_odd_reverts),
 		T(test_failing_revert_keeps_timer),
 		T(test_commands_without_timer),
 		T(test_bg_start_stop),
