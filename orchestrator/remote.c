@@ -146,14 +146,6 @@ judge_action(struct hv_call *call, const struct hv_ssh_res *res)
 	hv_call_done(call, 0);
 }
 
-/* A state file of a call's on its host: HV_REMOTE_DIR/TAG.what. */
-static void
-state_file(const struct hv_call *call, const char *what, struct hv_buf *b)
-{
-	hv_buf_printf(b, "%s/%s.%s", HV_REMOTE_DIR,
-	    call->tag != NULL ? call->tag : "havoc", what);
-}
-
 /*
  * Opens a subshell that runs the revert under the call's lock, so that
  * the dead-man timer and havoc never revert at once, and havoc never
@@ -180,7 +172,7 @@ locked_revert(const struct hv_call *call, const char *revert,
 	struct hv_buf	lock = HV_BUF_INIT;
 	int64_t		wait = hv_remote_timeout(call) / 2000;
 
-	state_file(call, "lock", &lock);
+	hv_hc_state_path(&lock, call, "lock");
 	hv_buf_puts(out, "( if [ -d " HV_REMOTE_DIR " ] && [ ! -h "
 	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && [ ! -h ");
 	hv_shell_quote(out, lock.s);
@@ -207,8 +199,8 @@ arm(const struct hv_call *call, const char *revert, const char *inject,
 	struct hv_buf	script = HV_BUF_INIT;
 	int64_t		secs = (call->ctx->dead_man_ms + 999) / 1000;
 
-	state_file(call, "deadman", &pid);
-	state_file(call, "lock", &lock);
+	hv_hc_state_path(&pid, call, "deadman");
+	hv_hc_state_path(&lock, call, "lock");
 	hv_buf_printf(&script, "sleep %lld\n", (long long)secs);
 	locked_revert(call, revert, &script);
 	hv_buf_puts(&script, "rm -f ");
@@ -234,8 +226,8 @@ disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
 {
 	struct hv_buf	pid = HV_BUF_INIT, lock = HV_BUF_INIT;
 
-	state_file(call, "deadman", &pid);
-	state_file(call, "lock", &lock);
+	hv_hc_state_path(&pid, call, "deadman");
+	hv_hc_state_path(&lock, call, "lock");
 	locked_revert(call, revert, out);
 	hv_buf_puts(out, "if [ $rc = 0 ]; then ");
 	hv_hc_stop(out, pid.s);
