@@ -81,7 +81,7 @@ unit-san:
 
 # Integration tests: the real binary against real local servers.
 integration: all
-	@sh tests/integration/run.sh $(BUILD)/havoc
+	@sh tests/integration/all.sh $(BUILD)/havoc
 
 # Lab tests: real hosts in network namespaces (root only).
 lab-test: all
