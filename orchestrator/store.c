@@ -38,7 +38,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store-int.h"
 #include "util.h"
 
 /*
@@ -591,6 +591,12 @@ int
 hv_store_schema(struct hv_store *s)
 {
 	return s->schema;
+}
+
+sqlite3 *
+hv_store_sqlite(struct hv_store *s)
+{
+	return s->db;
 }
 
 /* Opens a write transaction; taking the write lock now avoids deadlock. */
