@@ -164,9 +164,13 @@ get_ms(struct ck *c, const struct hv_node *map, const char *key,
 	if (s == NULL)
 		return 0;
 	if (hv_parse_duration(s, &ms) == -1) {
-		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is "
-		    "not "
-		    "a duration (like 250ms, 5s, 2m, 1h)", what, key, s);
+		if (hv_duration_too_long(s))
+			hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: "
+			    "\"%s\" is longer than 3650d", what, key, s);
+		else
+			hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: "
+			    "\"%s\" is not a duration (like 250ms, 5s, 2m, "
+			    "1h)", what, key, s);
 		return -1;
 	}
 	return ms;
