@@ -153,6 +153,19 @@ dup_str(struct ck *c, const struct hv_node *map, const char *key,
 	return s != NULL ? hv_xstrdup(s) : NULL;
 }
 
+/*
+ * A text for people (a title, a name): its shown spelling, so that a
+ * secret in it is printed and stored as its reference.
+ */
+static char *
+dup_shown(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what)
+{
+	if (get_str(c, map, key, what) == NULL)
+		return NULL;
+	return hv_shown_text(hv_node_get(map, key)->shown);
+}
+
 /* A duration field; 0 when absent, -1 after reporting a bad one. */
 static int64_t
 get_ms(struct ck *c, const struct hv_node *map, const char *key,
@@ -214,10 +227,13 @@ get_bool(struct ck *c, const struct hv_node *map, const char *key,
 	return v;
 }
 
-/* A string or a list of strings, as a new array of new strings. */
+/*
+ * A string or a list of strings, as a new array of new strings; their
+ * shown spellings for texts that people read (shown set).
+ */
 static char **
-get_strlist(struct ck *c, const struct hv_node *map, const char *key,
-    const char *what, size_t *count)
+strlist(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what, size_t *count, int shown)
 {
 	const struct hv_node	*n = hv_node_get(map, key);
 	char			**out = NULL;
@@ -228,7 +244,7 @@ get_strlist(struct ck *c, const struct hv_node *map, const char *key,
 		return NULL;
 	if (n->kind == HV_NODE_SCALAR) {
 		out = hv_xcalloc(1, sizeof *out);
-		out[0] = hv_xstrdup(n->str);
+		out[0] = shown ? hv_shown_text(n->shown) : hv_xstrdup(n->str);
 		*count = 1;
 		return out;
 	}
@@ -246,9 +262,17 @@ get_strlist(struct ck *c, const struct hv_node *map, const char *key,
 			    hv_node_kind_name(n->items[i]));
 			continue;
 		}
-		out[(*count)++] = hv_xstrdup(n->items[i]->str);
+		out[(*count)++] = shown ? hv_shown_text(n->items[i]->shown) :
+		    hv_xstrdup(n->items[i]->str);
 	}
 	return out;
+}
+
+static char **
+get_strlist(struct ck *c, const struct hv_node *map, const char *key,
+    const char *what, size_t *count)
+{
+	return strlist(c, map, key, what, count, 0);
 }
 
 static void
@@ -289,9 +313,47 @@ add_var(struct hv_experiment *x, const char *name, size_t namelen,
 }
 
 /*
+ * --var (or --var-env) entry i as a variable; -1 after reporting it.
+ * A --var value is literal; a --var-env one is a secret, as ${env.VAR}.
+ */
+static int
+add_override(struct ck *c, const struct hv_load_opts *o, size_t i)
+{
+	const char	*arg = o->vars[i], *eq, *val;
+	const char	*opt = o->env != NULL && o->env[i] ? "--var-env" :
+			    "--var";
+	char		*ref;
+
+	if ((eq = strchr(arg, '=')) == NULL || eq == arg) {
+		hv_diag_at(c->d, opt, 1, 1, "expected NAME=%s, not \"%s\"",
+		    o->env != NULL && o->env[i] ? "VARIABLE" : "VALUE", arg);
+		return -1;
+	}
+	if (o->env == NULL || !o->env[i]) {
+		add_var(c->x, arg, (size_t)(eq - arg), hv_xstrdup(eq + 1),
+		    hv_expand_literal(eq + 1), 0);
+		return 0;
+	}
+	if ((val = getenv(eq + 1)) == NULL) {
+		hv_diag_at(c->d, opt, 1, 1, "environment variable %s is not "
+		    "set", eq + 1);
+		/* Reported once: its uses say nothing more. */
+		add_var(c->x, arg, (size_t)(eq - arg), hv_xstrdup(""),
+		    hv_xstrdup(""), 0);
+		c->x->vars[c->x->nvars - 1].broken = 1;
+		return -1;
+	}
+	ref = hv_xasprintf("${env.%s}", eq + 1);
+	hv_secret_add(val, ref);
+	add_var(c->x, arg, (size_t)(eq - arg), hv_xstrdup(val), ref, 1);
+	return 0;
+}
+
+/*
  * vars: in order, then the --var names the file does not have. A value
  * may use ${env.*}, ${file:*}, the variables before it and any --var;
- * --var values are literal and replace the file's.
+ * --var values are literal and replace the file's. Values are bounded
+ * in size and in how deep variables use variables (expand.h).
  */
 static void
 load_vars(struct ck *c, const struct hv_node *vars,
@@ -300,25 +362,18 @@ load_vars(struct ck *c, const struct hv_node *vars,
 	struct hv_experiment	*x = c->x;
 	struct hv_buf		 str = HV_BUF_INIT, shown = HV_BUF_INIT;
 	struct hv_buf		 err = HV_BUF_INIT;
-	const char		*eq, *over;
+	const char		*over;
 	unsigned		 flags;
 	size_t			 i, n = 0;
+	int			 depth;
 
 	if (want_map(c, vars, "vars"))
 		n = vars->n;
 	x->vars = hv_xcalloc(n + (o != NULL ? o->nvars : 0) + 1,
 	    sizeof *x->vars);
 	/* --var names first, so values in the file can use them. */
-	for (i = 0; o != NULL && i < o->nvars; i++) {
-		if ((eq = strchr(o->vars[i], '=')) == NULL ||
-		    eq == o->vars[i]) {
-			hv_diag_at(c->d, "--var", 1, 1, "expected NAME=VALUE, "
-			    "not \"%s\"", o->vars[i]);
-			continue;
-		}
-		add_var(x, o->vars[i], (size_t)(eq - o->vars[i]),
-		    hv_xstrdup(eq + 1), hv_xstrdup(eq + 1), 0);
-	}
+	for (i = 0; o != NULL && i < o->nvars; i++)
+		(void)add_override(c, o, i);
 	c->ex.vars = x->vars;
 	for (i = 0; i < n; i++) {
 		if ((over = var_override(o, vars->keys[i]->str)) != NULL)
@@ -331,6 +386,7 @@ load_vars(struct ck *c, const struct hv_node *vars,
 		}
 		flags = 0;
 		c->ex.nvars = x->nvars;
+		depth = hv_expand_depth(&c->ex, vars->items[i]->raw);
 		if (hv_expand(&c->ex, vars->items[i]->raw, &str, &shown, &flags,
 		    &err) == -1) {
 			hv_diag_node(c->d, vars->items[i], "vars.%s: %s",
@@ -347,6 +403,7 @@ load_vars(struct ck *c, const struct hv_node *vars,
 		add_var(x, vars->keys[i]->str, strlen(vars->keys[i]->str),
 		    hv_buf_detach(&str), hv_buf_detach(&shown),
 		    (flags & HV_EXP_SECRET) != 0);
+		x->vars[x->nvars - 1].depth = depth;
 	}
 	hv_buf_release(&str);
 	hv_buf_release(&shown);
@@ -642,7 +699,8 @@ mark_shell(struct ck *c, const struct hv_driver *d, const struct hv_node *with)
 	for (i = 0; i < with->n; i++) {
 		p = hv_param_find(d->params, with->keys[i]->str);
 		if (p == NULL || p->type != HV_T_SHELL ||
-		    with->items[i]->kind != HV_NODE_SCALAR)
+		    with->items[i]->kind != HV_NODE_SCALAR ||
+		    with->items[i]->failed)
 			continue;
 		with->items[i]->shell = 1;
 		hv_expand_tree(&c->ex, with->items[i], c->d);
@@ -859,7 +917,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		return;
 	}
 	check_keys(c, n, step_keys, "a step");
-	s->name = dup_str(c, n, "name", "step");
+	s->name = dup_shown(c, n, "name", "step");
 	action = hv_node_get(n, "action");
 	probe = hv_node_get(n, "probe");
 	pause = hv_node_get(n, "pause");
@@ -875,7 +933,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		if ((ms = get_ms(c, n, "pause", "step")) >= 0)
 			s->pause_ms = ms;
 		if (s->name == NULL && pause->kind == HV_NODE_SCALAR)
-			s->name = hv_xasprintf("pause %s", pause->str);
+			s->name = hv_xasprintf("pause %s", pause->shown);
 		if (hv_node_get(n, "on") != NULL ||
 		    hv_node_get(n, "with") != NULL ||
 		    hv_node_get(n, "expect") != NULL ||
@@ -966,6 +1024,7 @@ probe_ref(struct ck *c, const struct hv_node *n, const char *what)
 {
 	const char	*names[64];
 	const char	*hint;
+	char		*name;
 	size_t		 i, k = 0;
 	int		 idx;
 
@@ -974,7 +1033,11 @@ probe_ref(struct ck *c, const struct hv_node *n, const char *what)
 		    hv_node_kind_name(n));
 		return -1;
 	}
-	if ((idx = hv_experiment_probe(c->x, n->str)) != -1)
+	/* Probe names are kept in their shown spelling. */
+	name = hv_shown_text(n->shown);
+	idx = hv_experiment_probe(c->x, name);
+	free(name);
+	if (idx != -1)
 		return idx;
 	for (i = 0; i < c->x->nsteady && k + 1 < HV_ARRAY_LEN(names); i++) {
 		if (c->x->steady[i].name != NULL)
@@ -1101,7 +1164,7 @@ load_alerts(struct ck *c, const struct hv_node *list)
 			continue;
 		x->nalerts++;
 		check_keys(c, n, alert_keys, "an alert");
-		s->name = dup_str(c, n, "name", "alert");
+		s->name = dup_shown(c, n, "name", "alert");
 		probe = hv_node_get(n, "probe");
 		if (hv_node_is_null(probe)) {
 			hv_diag_node(c->d, n, "an alert needs probe: (such as "
@@ -1216,6 +1279,7 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	struct hv_experiment	*x;
 	struct ck		 c;
 	char			*tmp;
+	size_t			 budget = HV_EXPAND_BUDGET;
 	int			 before = diag->count;
 
 	x = hv_xcalloc(1, sizeof *x);
@@ -1234,6 +1298,7 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	c.x = x;
 	c.d = diag;
 	c.ex.dir = x->dir;
+	c.ex.budget = &budget;
 
 	if (!want_map(&c, doc, "an experiment")) {
 		if (hv_node_is_null(doc))
@@ -1255,14 +1320,14 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	if (x->version != 1)
 		hv_diag_node(diag, hv_node_get(doc, "version"), "version %d is "
 		    "not supported (this havoc reads version 1)", x->version);
-	x->title = dup_str(&c, doc, "title", "experiment");
+	x->title = dup_shown(&c, doc, "title", "experiment");
 	if (x->title == NULL) {
 		tmp = hv_xstrdup(path);
 		x->title = hv_xstrdup(basename(tmp));
 		free(tmp);
 	}
-	x->description = dup_str(&c, doc, "description", "experiment");
-	x->tags = get_strlist(&c, doc, "tags", "experiment", &x->ntags);
+	x->description = dup_shown(&c, doc, "description", "experiment");
+	x->tags = strlist(&c, doc, "tags", "experiment", &x->ntags, 1);
 	if (want_map(&c, hv_node_get(doc, "ssh"), "ssh")) {
 		check_keys(&c, hv_node_get(doc, "ssh"), ssh_keys, "ssh");
 		load_ssh(&c, hv_node_get(doc, "ssh"), &x->ssh, "ssh");

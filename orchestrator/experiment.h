@@ -81,6 +81,7 @@ struct hv_var {
 	char		*shown;		/* secrets as references */
 	int		 secret;
 	int		 broken;	/* its value had an error (reported) */
+	int		 depth;		/* variables within it: 0 for none */
 };
 
 struct hv_experiment {
@@ -127,10 +128,15 @@ struct hv_experiment {
 	size_t		 npreflight;
 };
 
-/* --var NAME=VALUE overrides, in order. */
+/*
+ * --var NAME=VALUE overrides, in order; the last one of a name wins.
+ * With env set, entry i whose env[i] is set is --var-env NAME=VAR: the
+ * value of the environment variable VAR, a secret shown as ${env.VAR}.
+ */
 struct hv_load_opts {
 	const char	**vars;
 	size_t		 nvars;
+	const unsigned char *env;	/* NULL, or one flag per vars entry */
 };
 
 /*

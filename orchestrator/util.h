@@ -122,7 +122,7 @@ void	 hv_sha256_hex(const void *, size_t, char hex[65]);
  * shorter than HV_SECRET_MIN are not registered: they would turn common
  * words into references and hide nothing.
  */
-#define HV_SECRET_MIN	3
+#define HV_SECRET_MIN	4
 void	 hv_secret_add(const char *value, const char *ref);
 void	 hv_redact(struct hv_buf *);
 /* The number of registered values; hv_secrets_clear() forgets them. */

@@ -70,6 +70,7 @@ teardown(void **state)
 	free(f);
 	unsetenv("HV_FAULT_SECRET");
 	unsetenv("HV_FAULT_SVC");
+	hv_secrets_clear();
 	alarm(0);
 	return 0;
 }
@@ -270,8 +271,13 @@ test_round_trip(void **state)
 	assert_string_equal(jstr(j, "driver"), "shell.run");
 	assert_string_equal(jstr(j, "tag"), "havoc-r12-abc123-s3");
 	assert_string_equal(jstr(j, "dir"), f->dir);
+	/*
+	 * A shell value reads ${...} from a variable; a literal "${" is
+	 * spelled "$${" in the journal, so that it stays literal.
+	 */
 	assert_string_equal(jstr(json_object_get(j, "with"), "revert"),
-	    "rm -f /tmp/x-web-1 \"$HOME\" ${HOME}");
+	    "hv_target_name=web-1; rm -f /tmp/x-\"$hv_target_name\" "
+	    "\"$HOME\" $${HOME}");
 	assert_string_equal(jstr(json_object_get(j, "with"), "timeout"), "9s");
 	h = json_object_get(j, "host");
 	assert_string_equal(jstr(h, "name"), "web-1");
@@ -554,9 +560,11 @@ test_shell_secret_quoted(void **state)
 	free(b);
 	assert_int_equal(access("/tmp/havoc-pwned-fault", F_OK), -1);
 
-	/* A parameter that is not a shell one gets the value as it is. */
+	/* The value is set by a prefix, the command reads the variable. */
 	assert_string_equal(hv_arg_str(&r->call, "command"),
-	    "printf '[%s]' 'a  b'\\''; touch /tmp/havoc-pwned-fault #'");
+	    "hv_env_HV_FAULT_SECRET='a  b'\\''; touch "
+	    "/tmp/havoc-pwned-fault #'; printf '[%s]' "
+	    "\"$hv_env_HV_FAULT_SECRET\"");
 	hv_revert_free(r);
 	free(spec);
 	hv_buf_release(&err);
