@@ -670,7 +670,9 @@ struct simple {
 	int		 stdin_shell;	/* a shell reading its stdin */
 	int		 after_pipe;
 	long		 pipe_ref;	/* a reference in the pipeline */
+	int		 code_seen;	/* a shell's code went by */
 	char		 sink_buf[32];
+	char		 shell[16];	/* the shell named, for messages */
 };
 
 static void
@@ -680,7 +682,7 @@ simple_reset(struct lex *lx, struct simple *sc, int pipe)
 		lx->arith--;
 	if (sc->after_pipe && sc->stdin_shell && sc->pipe_ref >= 0)
 		refuse(lx, (size_t)sc->pipe_ref, "is piped into %s, which "
-		    "reads it as code", sc->sink_name);
+		    "reads it as code", sc->shell);
 	sc->cmdpos = 1;
 	sc->wrapped = 0;
 	sc->sink = SINK_NONE;
@@ -688,6 +690,7 @@ simple_reset(struct lex *lx, struct simple *sc, int pipe)
 	sc->dbracket = 0;
 	sc->doc = 0;
 	sc->stdin_shell = 0;
+	sc->code_seen = 0;
 	sc->after_pipe = pipe;
 	if (!pipe)
 		sc->pipe_ref = -1;
@@ -787,6 +790,7 @@ word_end(struct lex *lx, struct word *w, struct simple *sc)
 	if (sc->sink == SINK_NEXT) {
 		/* That was the code; what follows are its arguments. */
 		sc->sink = SINK_NONE;
+		sc->code_seen = 1;
 		goto out;
 	}
 	if (w->complex) {
@@ -794,9 +798,10 @@ word_end(struct lex *lx, struct word *w, struct simple *sc)
 		goto out;
 	}
 	base = base_name(text);
-	if (in_list(shells, base)) {
+	if (in_list(shells, base) && !sc->code_seen) {
 		sc->sink = SINK_SHELL;
 		snprintf(sc->sink_buf, sizeof sc->sink_buf, "%s -c", base);
+		snprintf(sc->shell, sizeof sc->shell, "%s", base);
 		sc->sink_name = sc->sink_buf;
 	} else if (sc->sink == SINK_SHELL && ((text[0] == '-' &&
 	    text[1] != '-' && strchr(text, 'c') != NULL) ||
