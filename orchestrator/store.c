@@ -29,6 +29,9 @@
  *   - Optional times and numbers given as 0 (or -1, or a negative latency)
  *     are stored as NULL.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -181,6 +184,37 @@ static const char *const migrations[] = {
 	"                   'not_recovered')),\n"
 	" PRIMARY KEY (run_id, probe)\n"
 	");\n",
+
+	/*
+	 * 1 -> 2: an alert of a run that changed nothing is not evaluated;
+	 * the phase a run is in, for `havoc status`; havoc's mark on the
+	 * file. alerts is rebuilt for its CHECK (nothing refers to it).
+	 */
+	"CREATE TABLE alerts_v2 (\n"
+	" id          INTEGER PRIMARY KEY,\n"
+	" run_id      INTEGER NOT NULL\n"
+	"              REFERENCES runs (id) ON DELETE CASCADE,\n"
+	" name        TEXT NOT NULL,\n"
+	" probe       TEXT NOT NULL,\n"
+	" within_ms   INTEGER NOT NULL,\n"
+	" injected_at INTEGER,\n"
+	" fired_at    INTEGER,\n"
+	" ttd_ms      INTEGER GENERATED ALWAYS AS (fired_at - injected_at),\n"
+	" state       TEXT NOT NULL CONSTRAINT alert_state CHECK (state IN\n"
+	"              ('fired', 'silenced', 'inhibited', 'missed',\n"
+	"              'not_evaluated')),\n"
+	" detail      TEXT\n"
+	");\n"
+	"INSERT INTO alerts_v2 (id, run_id, name, probe, within_ms,"
+	" injected_at, fired_at, state, detail)"
+	" SELECT id, run_id, name, probe, within_ms, injected_at, fired_at,"
+	" state, detail FROM alerts;\n"
+	"DROP TABLE alerts;\n"
+	"ALTER TABLE alerts_v2 RENAME TO alerts;\n"
+	"CREATE INDEX alerts_run ON alerts (run_id);\n"
+	"ALTER TABLE runs ADD COLUMN phase TEXT;\n"
+	/* HV_STORE_APP_ID, 0x48564f43: "HVOC". */
+	"PRAGMA application_id = 1213615939;\n",
 };
 
 _Static_assert(HV_ARRAY_LEN(migrations) == HV_STORE_SCHEMA,
@@ -319,6 +353,7 @@ static const struct {
 struct hv_store {
 	sqlite3		*db;
 	int		 schema;
+	int		 readonly;
 	sqlite3_stmt	*st[S_COUNT];	/* prepared on first use */
 };
 
@@ -438,6 +473,58 @@ done:
 	return ret;
 }
 
+/* PRAGMA application_id of havoc's stores: "HVOC". */
+#define HV_STORE_APP_ID		0x48564f43
+
+/* Reads a one-integer PRAGMA; -1 with "PATH: message" on error. */
+static int
+pragma_int(struct hv_store *s, const char *sql, const char *path, int *out,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		hv_error(err, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto done;
+	}
+	*out = sqlite3_column_int(st, 0);
+	ret = 0;
+done:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * Refuses a SQLite file that is someone else's: one marked by another
+ * application, or one with tables of its own and no havoc schema. A file
+ * of an older havoc (schema 1, not yet marked) is ours.
+ */
+static int
+check_ours(struct hv_store *s, const char *path, int version,
+    struct hv_buf *err)
+{
+	int	app, tables;
+
+	if (pragma_int(s, "PRAGMA application_id", path, &app, err) == -1)
+		return -1;
+	if (app == HV_STORE_APP_ID)
+		return 0;
+	if (app != 0)
+		return hv_error(err, "%s: not a havoc database (application id "
+		    "%#x); havoc leaves it alone", path, (unsigned)app);
+	if (version > 0)
+		return 0;
+	if (pragma_int(s, "SELECT count(*) FROM sqlite_master", path,
+	    &tables, err) == -1)
+		return -1;
+	if (tables > 0)
+		return hv_error(err, "%s: not a havoc database (it has tables "
+		    "of its own); havoc leaves it alone", path);
+	return 0;
+}
+
 /* Refuses a schema this havoc does not know. */
 static int
 check_version(const char *path, int v, struct hv_buf *err)
@@ -534,13 +621,33 @@ done:
 int
 hv_store_open(const char *path, struct hv_store **out, struct hv_buf *err)
 {
+	return hv_store_open_mode(path, HV_STORE_CREATE, out, err);
+}
+
+int
+hv_store_open_mode(const char *path, int mode, struct hv_store **out,
+    struct hv_buf *err)
+{
 	struct hv_store	*s;
-	int		 rc, v, ret = -1;
+	struct stat	 sb;
+	int		 rc, v, flags, ret = -1;
 
 	*out = NULL;
+	/* Nothing is created by a command that only reads or repairs. */
+	if (!(mode & HV_STORE_CREATE) && strcmp(path, ":memory:") != 0 &&
+	    stat(path, &sb) == -1 && errno == ENOENT) {
+		hv_error(err, "no database at %s", path);
+		return HV_STORE_NOFILE;
+	}
+	if (mode & HV_STORE_READONLY)
+		flags = SQLITE_OPEN_READONLY;
+	else if (mode & HV_STORE_CREATE)
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	else
+		flags = SQLITE_OPEN_READWRITE;
 	s = hv_xcalloc(1, sizeof *s);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL);
+	s->readonly = (mode & HV_STORE_READONLY) != 0;
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (s->db != NULL && sqlite3_system_errno(s->db) != 0)
 			hv_error(err, "%s: cannot open: %s", path,
@@ -560,9 +667,21 @@ hv_store_open(const char *path, struct hv_store **out, struct hv_buf *err)
 	 */
 	if (user_version(s, path, &v, err) == -1 ||
 	    check_version(path, v, err) == -1 ||
-	    configure(s, path, err) == -1)
+	    check_ours(s, path, v, err) == -1)
 		goto done;
 	s->schema = v;
+	if (s->readonly) {
+		/* A reader of an older file asks a writer to migrate it. */
+		if (v < HV_STORE_SCHEMA) {
+			hv_store_close(s);
+			return hv_store_open_mode(path, mode &
+			    ~HV_STORE_READONLY, out, err);
+		}
+		*out = s;
+		return 0;
+	}
+	if (configure(s, path, err) == -1)
+		goto done;
 	if (v < HV_STORE_SCHEMA && migrate(s, path, err) == -1)
 		goto done;
 	*out = s;

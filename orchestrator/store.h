@@ -25,9 +25,26 @@
 struct hv_store;
 struct json_t;
 
-#define HV_STORE_SCHEMA	1
+#define HV_STORE_SCHEMA	2
 
-/* Opens (creating and migrating) the database at path. */
+/* How to open a store. */
+#define HV_STORE_CREATE		0x1	/* make the file if it is missing */
+#define HV_STORE_READONLY	0x2	/* never write (reads only) */
+
+/* hv_store_open_mode(): no file at the path, and CREATE not asked. */
+#define HV_STORE_NOFILE		(-2)
+
+/*
+ * Opens the database at path, migrating it forward (a read-only open of
+ * an older file opens it for writing to migrate it first). A SQLite file
+ * that is not havoc's (another PRAGMA application_id, or tables of its
+ * own) is refused and left as it is. -1 with a message in err; without
+ * HV_STORE_CREATE, HV_STORE_NOFILE and "no database at PATH" when there
+ * is no file.
+ */
+int	 hv_store_open_mode(const char *path, int mode, struct hv_store **out,
+	    struct hv_buf *err);
+/* hv_store_open_mode(path, HV_STORE_CREATE, ...). */
 int	 hv_store_open(const char *path, struct hv_store **out,
 	    struct hv_buf *err);
 /* Accepts NULL. */
@@ -155,6 +172,13 @@ int	 hv_store_faults_open(struct hv_store *, int64_t run,
 	    int (*fn)(const struct hv_fault_row *, void *), void *,
 	    struct hv_buf *err);
 
+/* Expected alert states. */
+#define HV_ALERT_FIRED		"fired"
+#define HV_ALERT_SILENCED	"silenced"	/* fired; pages held back */
+#define HV_ALERT_INHIBITED	"inhibited"
+#define HV_ALERT_MISSED		"missed"	/* a monitoring gap */
+#define HV_ALERT_NOT_EVALUATED	"not_evaluated"	/* nothing was changed */
+
 struct hv_alert_rec {
 	int64_t		 run;
 	const char	*name;
@@ -162,13 +186,18 @@ struct hv_alert_rec {
 	int64_t		 within_ms;
 	int64_t		 injected_at;	/* first injection, wall ms */
 	int64_t		 fired_at;	/* first seen active, or 0 */
-	const char	*state;		/* fired, silenced, inhibited, missed */
+	const char	*state;		/* HV_ALERT_* */
 	const char	*detail;
 };
 
 /* Records the outcome of one expected alert; time to detect is derived. */
 int	 hv_store_alert(struct hv_store *, const struct hv_alert_rec *,
 	    struct hv_buf *err);
+
+/* What a watched probe did over a run. */
+#define HV_FIGURE_STEADY	"steady"	/* never failed */
+#define HV_FIGURE_RECOVERED	"recovered"
+#define HV_FIGURE_NOT_RECOVERED	"not_recovered"
 
 struct hv_figure_rec {
 	int64_t		 run;
@@ -178,7 +207,7 @@ struct hv_figure_rec {
 	int64_t		 first_failure_at;	/* wall ms, or 0 */
 	int64_t		 recovered_at;		/* wall ms, or 0 */
 	int64_t		 ttr_ms;		/* -1: not recovered */
-	const char	*state;		/* steady, recovered, not_recovered */
+	const char	*state;		/* HV_FIGURE_* */
 };
 
 /* Records a watched probe's figures for a run. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "store.h"
 #include "util.h"
@@ -357,9 +358,146 @@ test_refuse_newer(void **state)
 	assert_int_equal(hv_store_open(f->path, &s, &err), -1);
 	assert_null(s);
 	snprintf(f->msg, sizeof f->msg, "%s: schema version 7 is newer than "
-	    "this havoc (1)", f->path);
+	    "this havoc (%d)", f->path, HV_STORE_SCHEMA);
 	assert_string_equal(err.s, f->msg);
 	assert_int_equal(header_version(f->path), 7);
+	hv_buf_release(&err);
+}
+
+/* Runs SQL on a closed database file with plain sqlite3, as a user would. */
+static void
+raw_sql(const char *path, const char *sql)
+{
+	sqlite3	*db;
+	char	*msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+/* Commands that only read or repair never create a database. */
+static void
+test_open_modes(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_store	*s = NULL;
+	struct hv_buf	 err = HV_BUF_INIT;
+	struct hv_run_info info;
+	struct stat	 sb;
+
+	assert_int_equal(hv_store_open_mode(f->path, HV_STORE_READONLY, &s,
+	    &err), HV_STORE_NOFILE);
+	assert_null(s);
+	snprintf(f->msg, sizeof f->msg, "no database at %s", f->path);
+	assert_string_equal(err.s, f->msg);
+	assert_int_equal(stat(f->path, &sb), -1);
+	hv_buf_reset(&err);
+	assert_int_equal(hv_store_open_mode(f->path, 0, &s, &err),
+	    HV_STORE_NOFILE);
+	assert_int_equal(stat(f->path, &sb), -1);
+	hv_buf_reset(&err);
+
+	hv_store_close(open_ok(f->path));
+	assert_int_equal(hv_store_open_mode(f->path, HV_STORE_READONLY, &s,
+	    &err), 0);
+	/* A read-only store refuses to write. */
+	memset(&info, 0, sizeof info);
+	info.experiment = "x";
+	info.file = "x.yaml";
+	info.file_hash = "00";
+	info.seed = 1;
+	info.controller = "h";
+	info.pid = 1;
+	info.started_at = T0;
+	assert_int_equal(hv_store_run_begin(s, &info, &err), -1);
+	assert_non_null(strstr(err.s, "readonly"));
+	hv_store_close(s);
+	hv_buf_release(&err);
+}
+
+/* havoc marks its files, and leaves other SQLite files alone. */
+static void
+test_application_id(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_store	*s = (struct hv_store *)&s;
+	struct hv_buf	 err = HV_BUF_INIT;
+	unsigned char	 h[100];
+
+	hv_store_close(open_ok(f->path));
+	read_header(f->path, h);
+	assert_memory_equal(h + 68, "HVOC", 4);
+	unlink(f->path);
+
+	raw_sql(f->path, "CREATE TABLE notes (x TEXT);"
+	    "INSERT INTO notes VALUES ('mine')");
+	assert_int_equal(hv_store_open(f->path, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err.s, "not a havoc database"));
+	assert_int_equal(header_version(f->path), 0);
+	read_header(f->path, h);
+	assert_memory_equal(h + 68, "\0\0\0\0", 4);
+	unlink(f->path);
+	hv_buf_reset(&err);
+
+	raw_sql(f->path, "PRAGMA application_id = 42");
+	assert_int_equal(hv_store_open(f->path, &s, &err), -1);
+	assert_non_null(strstr(err.s, "not a havoc database"));
+	assert_int_equal(header_version(f->path), 0);
+	hv_buf_release(&err);
+}
+
+/* A store of schema 1 (an older havoc's) migrates and keeps its rows. */
+static void
+test_migrate_from_1(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_store		*s;
+	struct hv_buf		 err = HV_BUF_INIT;
+	struct hv_alert_rec	 a;
+	json_t			*j, *al;
+	unsigned char		 h[100];
+
+	hv_store_close(open_ok(f->path));
+	/* Back to schema 1 as it shipped: no mark, no phase, old alerts. */
+	raw_sql(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 1;"
+	    "ALTER TABLE runs DROP COLUMN phase; DROP TABLE alerts;"
+	    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, run_id INTEGER NOT"
+	    " NULL REFERENCES runs (id) ON DELETE CASCADE, name TEXT NOT NULL,"
+	    " probe TEXT NOT NULL, within_ms INTEGER NOT NULL, injected_at"
+	    " INTEGER, fired_at INTEGER, ttd_ms INTEGER GENERATED ALWAYS AS"
+	    " (fired_at - injected_at), state TEXT NOT NULL CONSTRAINT"
+	    " alert_state CHECK (state IN ('fired', 'silenced', 'inhibited',"
+	    " 'missed')), detail TEXT);"
+	    "INSERT INTO runs (id, experiment, file, file_hash, seed,"
+	    " controller, pid, started_at) VALUES (1, 'e', 'e.yaml', '00',"
+	    " '7', 'h', 1, 1700000000000);"
+	    "INSERT INTO alerts (run_id, name, probe, within_ms, injected_at,"
+	    " fired_at, state) VALUES (1, 'NodeDown', 'alertmanager', 60000,"
+	    " 1700000000000, 1700000004000, 'fired')");
+	s = open_ok(f->path);
+	assert_int_equal(hv_store_schema(s), HV_STORE_SCHEMA);
+	memset(&a, 0, sizeof a);
+	a.run = 1;
+	a.name = "Quiet";
+	a.probe = "alertmanager";
+	a.within_ms = 1000;
+	a.state = HV_ALERT_NOT_EVALUATED;
+	a.detail = "not evaluated: the run changed nothing";
+	assert_int_equal(hv_store_alert(s, &a, &err), 0);
+	assert_non_null(j = hv_store_run_json(s, 1, &err));
+	al = json_object_get(j, "alerts");
+	assert_int_equal(json_array_size(al), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(al, 0), "ttd_ms")), 4000);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(al, 1), "state")), "not_evaluated");
+	json_decref(j);
+	hv_store_close(s);
+	read_header(f->path, h);
+	assert_memory_equal(h + 68, "HVOC", 4);
 	hv_buf_release(&err);
 }
 
@@ -1262,6 +1400,9 @@ main(void)
 		T(test_migrate_failure_rolls_back),
 		T(test_refuse_newer),
 		T(test_refuse_not_database),
+		T(test_open_modes),
+		T(test_application_id),
+		T(test_migrate_from_1),
 		T(test_missing_directory),
 		T(test_run_life),
 		T(test_fault_states),
