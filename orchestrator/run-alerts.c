@@ -310,12 +310,14 @@ run_alerts_finish(struct runner *r)
 		hv_loop_cancel(r->loop, r->alerts_timer);
 	r->alerts_timer = NULL;
 	if (!r->alerts_started) {
-		for (i = 0; i < r->x->nalerts; i++)
-			not_evaluated(r, &r->x->alerts[i], r->changed_wall == 0 ?
-			    (r->stopping ? "not evaluated: the run stopped "
+		const char	*why = "not evaluated: the run stopped first";
+
+		if (r->changed_wall == 0)
+			why = r->stopping ? "not evaluated: the run stopped "
 			    "before it changed anything" : "not evaluated: "
-			    "the run changed nothing (no action ran)") :
-			    "not evaluated: the run stopped first");
+			    "the run changed nothing (no action ran)";
+		for (i = 0; i < r->x->nalerts; i++)
+			not_evaluated(r, &r->x->alerts[i], why);
 		return;
 	}
 	for (i = 0; i < r->nalerts; i++) {

@@ -226,8 +226,8 @@ revert_batch(struct runner *r, struct run_fault **faults, size_t n,
 		faults[i]->state = RF_REVERTING;
 		s->rev = hv_revert_new(&r->ctx, faults[i]->spec, &err);
 		if (s->rev == NULL) {
-			run_note(r, "  fault %lld: %s", (long long)faults[i]->id,
-			    err.s);
+			run_note(r, "  fault %lld: %s",
+			    (long long)faults[i]->id, err.s);
 			fault_set(r, faults[i], RF_REVERT_FAILED, err.s);
 			hv_buf_reset(&err);
 			b->failed++;
