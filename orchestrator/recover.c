@@ -159,6 +159,7 @@ hv_recover(struct hv_store *st, struct hv_loop *loop, int64_t run,
 	r.t0 = hv_mono_ms();
 	r.ctx.loop = loop;
 	r.in_rollback = 1;
+	run_store_start(&r);
 	v = sc.faults.v;
 	if (sc.faults.n > 0)
 		run_note(&r, "reverting %zu fault%s", sc.faults.n,
@@ -173,6 +174,7 @@ hv_recover(struct hv_store *st, struct hv_loop *loop, int64_t run,
 		r.ctx.run_id = r.run;
 		run_revert_faults(&r, v + i, j - i, HV_PHASE_REVERT);
 	}
+	run_store_end(&r);
 	/* A run that died is over now: say so, and how it ended. */
 	for (i = 0; i < sc.nruns; i++) {
 		n = 0;

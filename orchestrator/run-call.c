@@ -87,6 +87,26 @@ run_slot_start(struct slot *s, int revert)
 }
 
 void
+run_slot_launch(struct runner *r, struct slot *s)
+{
+	if (s->change)
+		run_note_change(r);
+	if (s->fault != NULL && s->window != NULL)
+		run_faults_add(s->window, s->fault);
+	run_slot_start(s, 0);
+}
+
+void
+run_slot_abandon(struct slot *s, const char *why)
+{
+	s->busy = 1;
+	s->call.done = slot_done;
+	s->call.arg = s;
+	hv_buf_puts(&s->call.err, why);
+	hv_call_done(&s->call, 0);
+}
+
+void
 run_slot_release(struct slot *s)
 {
 	if (s->watchdog != NULL)
@@ -302,6 +322,8 @@ run_batch_wait(struct runner *r, struct batch *b)
 		run_wait(r, cancellable && !cancelled ? batch_idle_or_stop :
 		    batch_idle, b, -1);
 		if (cancellable && !cancelled && run_stopping(r)) {
+			run_journal_cancel(r, "the run stopped before the "
+			    "journal entry was written; not injected");
 			batch_cancel(b);
 			cancelled = 1;
 		}
@@ -318,7 +340,7 @@ run_step(struct runner *r, const struct hv_step *step, const char *phase,
 	struct hv_event		 ev;
 	struct hv_buf		 err = HV_BUF_INIT;
 	size_t			 i, n = t->n > 0 ? t->n : 1, failed;
-	int			 fault, change;
+	int			 fault, change, rc;
 
 	r->seq++;
 	memset(&ev, 0, sizeof ev);
@@ -351,7 +373,8 @@ run_step(struct runner *r, const struct hv_step *step, const char *phase,
 		run_record_begin(r, s, phase, kind_name(step), step->name);
 		fault = step->kind == HV_STEP_ACTION &&
 		    hv_call_is_fault(&s->call);
-		if (fault && run_fault_record(r, s, &err) == -1) {
+		rc = fault ? run_fault_record(r, s, &err) : 0;
+		if (rc == -1) {
 			/* No journal entry, no fault; and no run goes on
 			 * without its journal. */
 			run_note(r, "  %s%s%s: cannot journal the fault, not "
@@ -368,11 +391,12 @@ run_step(struct runner *r, const struct hv_step *step, const char *phase,
 			continue;
 		}
 		b->pending++;
-		if (change)
-			run_note_change(r);
-		if (fault && faults != NULL)
-			run_faults_add(faults, s->fault);
-		run_slot_start(s, 0);
+		s->change = change;
+		s->window = fault ? faults : NULL;
+		if (rc == 1)
+			run_journal_wait(r, s);
+		else
+			run_slot_launch(r, s);
 	}
 	run_batch_wait(r, b);
 	failed = b->failed;

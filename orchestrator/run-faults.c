@@ -168,6 +168,10 @@ run_fault_record(struct runner *r, struct slot *s, struct hv_buf *err)
 	id = hv_store_fault_add(r->st, &rec, err);
 	hv_buf_release(&inject);
 	hv_buf_release(&revert);
+	if (id == HV_STORE_BUSY) {
+		free(spec);
+		return 1;
+	}
 	if (id <= 0) {
 		free(spec);
 		return -1;

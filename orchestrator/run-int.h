@@ -48,6 +48,10 @@ struct slot {
 	int64_t		 started_wall;
 	struct hv_timer	*watchdog;
 	int		 busy;
+	/* An action's inject, once its journal entry is written: */
+	int		 change;	/* it changes a target (alerts) */
+	struct run_faults *window;	/* its window's faults, or NULL */
+	int64_t		 journal_since;	/* mono: waiting for the journal */
 };
 
 /* The calls of one step, started together and ended together. */
@@ -187,6 +191,12 @@ struct runner {
 	struct window	**windows;
 	size_t		 nwindows;
 	size_t		 reverts_inflight;	/* window batches under way */
+
+	/* Writes waiting for another process's database lock. */
+	struct hv_timer	*store_timer;
+	int64_t		 store_backoff;
+	struct slot	**journal_wait;	/* injects waiting for the journal */
+	size_t		 njournal_wait;
 };
 
 /* runner.c: progress, stops and deviations, events. */
@@ -205,10 +215,23 @@ int	 run_stopping(struct runner *);
 void	 run_wait(struct runner *, int (*cond)(void *), void *arg,
 	    int64_t deadline);
 
+/* run-store.c: the store never holds up the loop. */
+void	 run_store_start(struct runner *);
+/* Writes what waits, waiting on the loop (bounded); then blocking again. */
+void	 run_store_end(struct runner *);
+/* An inject waits for its journal entry (the database is locked). */
+void	 run_journal_wait(struct runner *, struct slot *);
+/* A stop: injects still waiting for the journal are not made. */
+void	 run_journal_cancel(struct runner *, const char *why);
+
 /* run-call.c: slots and batches. */
 int	 run_slot_prepare(struct runner *, struct slot *,
 	    const struct hv_step *, const struct hv_host *, struct hv_buf *);
 void	 run_slot_start(struct slot *, int revert);
+/* An inject whose journal entry is written: starts it. */
+void	 run_slot_launch(struct runner *, struct slot *);
+/* Ends a slot that was never started (its fault was not injected). */
+void	 run_slot_abandon(struct slot *, const char *why);
 void	 run_slot_release(struct slot *);
 struct batch *run_batch_new(struct runner *, const struct hv_step *,
 	    const char *phase, size_t n);
@@ -231,7 +254,10 @@ struct slot *run_probe_slots(struct runner *, const struct hv_step *,
 	    void *owner, void (*on_done)(struct slot *), size_t *count);
 
 /* run-faults.c: the journal, windows and reverts. */
-/* Journals a fault about to be injected; -1: it must not be. */
+/*
+ * Journals a fault about to be injected: 0 written, 1 the database is
+ * locked (try again later), -1 it cannot be (the fault must not be made).
+ */
 int	 run_fault_record(struct runner *, struct slot *, struct hv_buf *);
 /* The inject of a slot ended (ok or not). */
 void	 run_fault_injected(struct runner *, struct slot *);

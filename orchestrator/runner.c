@@ -206,8 +206,12 @@ static void
 phase(struct runner *r, const char *name, const char *text)
 {
 	struct hv_event	ev;
+	struct hv_buf	err = HV_BUF_INIT;
 
 	r->phase = name;
+	run_store_check(r, hv_store_run_phase(r->st, r->run, name, &err),
+	    &err);
+	hv_buf_release(&err);
 	memset(&ev, 0, sizeof ev);
 	ev.kind = HV_EV_PHASE;
 	ev.phase = name;
@@ -567,6 +571,7 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 		runner_release(&r);
 		return res->exit_code;
 	}
+	run_store_start(&r);
 
 	/* The pre-flight probes pass, every target answers, the alerts can
 	 * be checked, then the steady state holds, or nothing is injected. */
@@ -606,7 +611,11 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 		hv_debug("ssh: %d handshakes, %d commands, %d failed "
 		    "connections", ss.handshakes, ss.commands, ss.failures);
 	}
+	/* What the store has not written yet is, before the verdict. */
+	run_store_end(&r);
+	run_store_start(&r);
 	verdict(&r, res);
+	run_store_end(&r);
 	hv_buf_release(&err);
 	runner_release(&r);
 	return res->exit_code;

@@ -52,6 +52,27 @@ void	 hv_store_close(struct hv_store *);
 /* The schema version of the open file. */
 int	 hv_store_schema(struct hv_store *);
 
+/*
+ * Non-blocking mode, for a run and for recover: a write that finds the
+ * database locked by another process waits in memory, in order, instead
+ * of holding up the caller, and on_busy(arg) is called so that the
+ * caller comes back (hv_store_flush) from its loop. A step's id may then
+ * be provisional: pass it back as it is, it is mapped when written. The
+ * fault journal never waits in memory: hv_store_fault_add() answers
+ * HV_STORE_BUSY and the fault is not to be injected yet. on_busy NULL
+ * goes back to blocking writes (a 5 s busy timeout, then an error).
+ */
+void	 hv_store_nonblocking(struct hv_store *, void (*on_busy)(void *),
+	    void *arg);
+#define HV_STORE_BUSY	(-3)
+/*
+ * Writes what waits: returns how many writes still wait (0: all are
+ * written), or -1 with err when some failed for good since the last call
+ * (the others went on).
+ */
+int	 hv_store_flush(struct hv_store *, struct hv_buf *err);
+size_t	 hv_store_waiting(const struct hv_store *);
+
 int	 hv_store_begin(struct hv_store *, struct hv_buf *err);
 int	 hv_store_commit(struct hv_store *, struct hv_buf *err);
 
@@ -79,6 +100,9 @@ struct hv_run_info {
 
 /* A new run in state running; returns its id, or -1. */
 int64_t	 hv_store_run_begin(struct hv_store *, const struct hv_run_info *,
+	    struct hv_buf *err);
+/* The phase a run is in now (HV_PHASE_*), for `havoc status`. */
+int	 hv_store_run_phase(struct hv_store *, int64_t run, const char *phase,
 	    struct hv_buf *err);
 /* Final status (HV_RUN_*), deviation, exit code and a one-line reason. */
 int	 hv_store_run_end(struct hv_store *, int64_t run, const char *status,
@@ -136,7 +160,10 @@ struct hv_fault_rec {
 	int64_t		 created_at;
 };
 
-/* Records a fault as pending and commits it; returns its id, or -1. */
+/*
+ * Records a fault as pending and commits it, after every write that
+ * waits; returns its id, or -1, or (non-blocking mode) HV_STORE_BUSY.
+ */
 int64_t	 hv_store_fault_add(struct hv_store *, const struct hv_fault_rec *,
 	    struct hv_buf *err);
 /*

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "driver.h"
 #include "experiment.h"
@@ -32,6 +33,8 @@ static char	 events[4096];
 static int	 probe_calls[8];
 /* A loop the fakes schedule on. */
 static struct hv_loop *cur_loop;
+/* When the last inject and revert of a fake action began (mono ms). */
+static int64_t	 last_inject_ms, last_revert_ms;
 
 static void
 event(const char *fmt, ...)
@@ -94,6 +97,7 @@ fake_start(struct hv_call *call)
 {
 	const char	*mode = hv_arg_str(call, "mode");
 
+	last_inject_ms = hv_mono_ms();
 	event("inject:%s%s%s", hv_arg_str(call, "id"), call->host ? "@" : "",
 	    call->host ? call->host->name : "");
 	if (strcmp(mode, "nostart") == 0) {
@@ -111,6 +115,7 @@ fake_revert(struct hv_call *call)
 {
 	const char	*value = hv_arg_str(call, "value");
 
+	last_revert_ms = hv_mono_ms();
 	event("revert:%s%s%s", hv_arg_str(call, "id"), value ? "=" : "",
 	    value ? value : "");
 	complete(call, strcmp(hv_arg_str(call, "revert_mode"), "ok") == 0);
@@ -479,6 +484,107 @@ test_signal_rolls_back(void **state)
 	assert_string_equal(events, "inject:a revert:a inject:rb ");
 	assert_string_equal(run_field(j, "reason"), "interrupted by SIGINT");
 	assert_string_equal(fault_state(j, 0), "reverted");
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
+/* Another process's write lock on the database, taken and let go. */
+struct locker {
+	const char	*path;
+	sqlite3		*db;
+};
+
+static void
+lock_db(void *arg)
+{
+	struct locker	*l = arg;
+
+	assert_int_equal(sqlite3_open(l->path, &l->db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+}
+
+static void
+unlock_db(void *arg)
+{
+	struct locker	*l = arg;
+
+	sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(l->db);
+	l->db = NULL;
+}
+
+/*
+ * The database locked by another process for 2 s during a fault window
+ * of 300 ms: the revert is made at its time, and everything is on
+ * record once the lock is let go.
+ */
+static void
+test_locked_store_keeps_windows(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_loop	*loop = hv_loop_new();
+	struct locker	 l = { f->db, NULL };
+	json_t		*j;
+
+	hv_loop_timer(loop, 150, lock_db, &l);
+	hv_loop_timer(loop, 2150, unlock_db, &l);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}, "
+	    "duration: 300ms}\n"
+	    "  - pause: 2500ms\n", &j, loop), HV_EXIT_OK);
+	assert_string_equal(events, "inject:a revert:a ");
+	assert_true(last_revert_ms - last_inject_ms < 1000);
+	assert_string_equal(fault_state(j, 0), "reverted");
+	assert_string_equal(run_field(j, "status"), "completed");
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
+/* An inject waits (on the loop) for its journal entry, then goes on. */
+static void
+test_locked_store_delays_inject(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_loop	*loop = hv_loop_new();
+	struct locker	 l = { f->db, NULL };
+	json_t		*j;
+	int64_t		 t0 = hv_mono_ms();
+
+	hv_loop_timer(loop, 100, lock_db, &l);
+	hv_loop_timer(loop, 1200, unlock_db, &l);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - pause: 300ms\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n",
+	    &j, loop), HV_EXIT_OK);
+	assert_string_equal(events, "inject:a revert:a ");
+	assert_true(last_inject_ms - t0 >= 1100);
+	assert_string_equal(fault_state(j, 0), "reverted");
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
+/* A stop while an inject waits for the journal: it is never made. */
+static void
+test_stop_while_journal_waits(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_loop	*loop = hv_loop_new();
+	struct locker	 l = { f->db, NULL };
+	json_t		*j;
+
+	hv_loop_timer(loop, 100, lock_db, &l);
+	hv_loop_timer(loop, 600, raise_int, loop);
+	hv_loop_timer(loop, 1500, unlock_db, &l);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - pause: 300ms\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n",
+	    &j, loop), HV_EXIT_ABORTED);
+	assert_string_equal(events, "");
+	assert_int_equal(json_array_size(json_object_get(j, "faults")), 0);
 	json_decref(j);
 	hv_loop_free(loop);
 }
@@ -970,6 +1076,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_signal_cancels_action_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_store_keeps_windows,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_store_delays_inject,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_while_journal_waits,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hanging_action_watchdog,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duration_reverts_in_time,

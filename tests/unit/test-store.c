@@ -501,6 +501,141 @@ test_migrate_from_1(void **state)
 	hv_buf_release(&err);
 }
 
+static int	busy_calls;
+
+static void
+count_busy(void *arg)
+{
+	(void)arg;
+	busy_calls++;
+}
+
+static int64_t
+now_ms(void)
+{
+	return hv_mono_ms();
+}
+
+/*
+ * Another process holds the write lock: in non-blocking mode no write
+ * waits for it (they wait in memory, in order), the fault journal says
+ * busy, and everything is written, with its ids right, once it is free.
+ */
+static void
+test_locked_nonblocking(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_store		*s;
+	struct hv_buf		 err = HV_BUF_INIT;
+	struct hv_run_info	 info;
+	struct hv_step_rec	 sr;
+	struct hv_fault_rec	 fr;
+	sqlite3			*other;
+	int64_t			 run, step, fault, t0, step2, fault2;
+	json_t			*j, *st;
+
+	s = open_ok(f->path);
+	memset(&info, 0, sizeof info);
+	info.experiment = "locked";
+	info.file = "x.yaml";
+	info.file_hash = "00";
+	info.seed = 1;
+	info.controller = "h";
+	info.pid = 1;
+	info.started_at = T0;
+	assert_true((run = hv_store_run_begin(s, &info, &err)) > 0);
+	memset(&sr, 0, sizeof sr);
+	sr.run = run;
+	sr.phase = HV_PHASE_METHOD;
+	sr.kind = "action";
+	sr.name = "first";
+	sr.started_at = T0 + 1;
+	assert_true((step = hv_store_step_begin(s, &sr, &err)) > 0);
+	memset(&fr, 0, sizeof fr);
+	fr.run = run;
+	fr.step = step;
+	fr.driver = "shell.run";
+	fr.inject = "i";
+	fr.revert = "r";
+	fr.created_at = T0 + 2;
+	assert_true((fault = hv_store_fault_add(s, &fr, &err)) > 0);
+
+	hv_store_nonblocking(s, count_busy, NULL);
+	busy_calls = 0;
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+
+	t0 = now_ms();
+	assert_int_equal(hv_store_fault_set(s, fault, HV_FAULT_ACTIVE, NULL,
+	    T0 + 3, &err), 0);
+	assert_int_equal(hv_store_sample(s, run, "site", NULL, T0 + 4, 0, 12,
+	    "down", &err), 0);
+	sr.name = "second";
+	sr.started_at = T0 + 5;
+	step2 = hv_store_step_begin(s, &sr, &err);
+	assert_true(step2 > 0);
+	assert_int_equal(hv_store_step_end(s, step2, "ok", "out", NULL, 7,
+	    T0 + 6, &err), 0);
+	fr.step = step2;
+	/* The journal does not wait in memory: the inject waits instead. */
+	assert_int_equal(hv_store_fault_add(s, &fr, &err), HV_STORE_BUSY);
+	assert_int_equal(hv_store_fault_set(s, fault, HV_FAULT_REVERTED, NULL,
+	    T0 + 7, &err), 0);
+	/* None of it waited for the lock. */
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(err.len, 0);
+	assert_true(busy_calls > 0);
+	assert_int_equal(hv_store_waiting(s), 5);
+	assert_int_equal(hv_store_flush(s, &err), 5);
+
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(hv_store_flush(s, &err), 0);
+	assert_true((fault2 = hv_store_fault_add(s, &fr, &err)) > 0);
+	assert_non_null(j = hv_store_run_json(s, run, &err));
+	st = json_array_get(json_object_get(j, "steps"), 1);
+	assert_string_equal(json_string_value(json_object_get(st, "name")),
+	    "second");
+	assert_string_equal(json_string_value(json_object_get(st, "status")),
+	    "ok");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(json_object_get(j, "faults"), 0), "state")),
+	    "reverted");
+	/* The second fault's step is the second step's real id. */
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(json_object_get(j, "faults"), 1), "step")),
+	    json_integer_value(json_object_get(st, "id")));
+	assert_int_equal(json_array_size(json_object_get(j, "samples")), 1);
+	json_decref(j);
+	sqlite3_close(other);
+	hv_store_close(s);
+	hv_buf_release(&err);
+}
+
+/* Without non-blocking mode a locked database is an error, not a hang. */
+static void
+test_locked_blocking(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_store		*s;
+	struct hv_buf		 err = HV_BUF_INIT;
+	sqlite3			*other;
+
+	s = open_ok(f->path);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	hv_store_nonblocking(s, count_busy, NULL);
+	hv_store_nonblocking(s, NULL, NULL);
+	assert_int_equal(hv_store_run_phase(s, 1, "method", &err), -1);
+	assert_non_null(strstr(err.s, "locked"));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	hv_store_close(s);
+	hv_buf_release(&err);
+}
+
 static void
 test_refuse_not_database(void **state)
 {
@@ -1401,6 +1536,8 @@ main(void)
 		T(test_refuse_newer),
 		T(test_refuse_not_database),
 		T(test_open_modes),
+		T(test_locked_nonblocking),
+		T(test_locked_blocking),
 		T(test_application_id),
 		T(test_migrate_from_1),
 		T(test_missing_directory),
