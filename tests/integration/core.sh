@@ -110,6 +110,64 @@ check "an alertmanager URL that is not Alertmanager: exit 2" test $rc = 2
 check "  ... and nothing was changed" test ! -e "$T/changed"
 check "  ... and the reason names the alert" grep -q 'alert "NodeDown" cannot be checked' out.txt
 
+# --- a full disk during a run: each revert runs once, the journal converges --
+
+if [ "$(id -u)" != 0 ]; then
+	echo "skip  disk full: mounting a small tmpfs needs root"
+else
+	MNT=$T/small
+	mkdir -p "$MNT"
+	if mount -t tmpfs -o size=2m havoc-core-test "$MNT" 2>/dev/null; then
+		cat >full.yaml <<EOF
+version: 1
+title: disk full during a run
+steady_state:
+  - name: ok
+    probe: local
+    with: {command: ["true"]}
+method:
+  - name: fault
+    action: local.run
+    with:
+      command: [sh, -c, "echo inject >>$T/count"]
+      revert: [sh, -c, "echo revert >>$T/count"]
+    duration: 3s
+watch: {every: 100ms, probes: [ok]}
+EOF
+		"$HAVOC" run full.yaml --db "$MNT/h.db" >full.out 2>full.err &
+		hp=$!
+		for i in $(seq 1 100); do
+			grep -q inject "$T/count" 2>/dev/null && break
+			sleep 0.1
+		done
+		dd if=/dev/zero of="$MNT/fill" bs=4k >/dev/null 2>&1
+		df_full=$(df --output=avail "$MNT" | tail -1)
+		for i in $(seq 1 100); do
+			grep -q revert "$T/count" 2>/dev/null && break
+			sleep 0.1
+		done
+		sleep 1
+		rm -f "$MNT/fill"
+		for i in $(seq 1 300); do
+			kill -0 $hp 2>/dev/null || break
+			sleep 0.1
+		done
+		wait $hp
+		rc=$?
+		check "disk full: the disk was full ($df_full KB free)" test "$df_full" -le 8
+		check "disk full: the revert ran once" test "$(grep -c revert "$T/count")" = 1
+		check "disk full: the run holds once space is back (exit $rc)" test $rc = 0
+		st=$(sqlite3 "$MNT/h.db" "select state from faults")
+		check "disk full: the journal says reverted ($st)" test "$st" = reverted
+		"$HAVOC" recover --db "$MNT/h.db" >rec.out 2>&1
+		check "disk full: recover finds nothing to do" grep -q "no fault is active" rec.out
+		check "disk full: recover did not revert again" test "$(grep -c revert "$T/count")" = 1
+		umount "$MNT"
+	else
+		echo "skip  disk full: cannot mount a tmpfs here"
+	fi
+fi
+
 echo
 echo "core: $passed passed, $failures failed"
 [ "$failures" = 0 ]
