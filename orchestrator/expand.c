@@ -331,6 +331,7 @@ split(const char *in, int secrets_only, struct pieces *pc, struct hv_buf *err)
 	int		 rc;
 
 	memset(pc, 0, sizeof *pc);
+	hv_buf_init(&pc->text);
 	while ((rc = next_seg(&p, secrets_only, &sg)) == 1) {
 		if (sg.ref == NULL) {
 			hv_buf_add(&pc->text, sg.lit, sg.litlen);

@@ -40,7 +40,8 @@ void	 hv_buf_add(struct hv_buf *, const void *, size_t);
 void	 hv_buf_puts(struct hv_buf *, const char *);
 void	 hv_buf_putc(struct hv_buf *, int);
 void	 hv_buf_printf(struct hv_buf *, const char *, ...) HV_PRINTF(2, 3);
-void	 hv_buf_vprintf(struct hv_buf *, const char *, va_list);
+void	 hv_buf_vprintf(struct hv_buf *, const char *, va_list)
+	    HV_PRINTF(2, 0);
 /* Drops trailing white space. */
 void	 hv_buf_rtrim(struct hv_buf *);
 /* Returns the string (new, caller frees) and leaves the buffer empty. */
