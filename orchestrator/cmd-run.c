@@ -1,10 +1,14 @@
 /*
  * cmd-run.c - havoc run: one experiment, now.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,8 +23,13 @@ static const char help[] =
 "  --dry-run          plan only: print every step, host and revert\n"
 "  --db PATH          the database (else $HAVOC_DB, else ./havoc.db)\n"
 "  --var NAME=VALUE   set or override a variable (repeatable)\n"
+"  --var-env NAME=VAR set or override a variable with the value of the\n"
+"                     environment variable VAR: a secret, shown as\n"
+"                     ${env.VAR} in plans, logs, the journal and the\n"
+"                     database, and read again by havoc recover\n"
 "  --seed N           the seed for target picks (replays a run)\n"
-"  --journal PATH     write the run as JSON to PATH\n"
+"  --journal PATH     write the run as JSON to PATH (checked before the\n"
+"                     run starts)\n"
 "  --quiet            print the verdict only\n"
 "  --verbose          print every sample and debug detail\n"
 "\nexit: 0 held, 1 deviated, 2 aborted, 3 rollback failed (run havoc\n"
@@ -79,10 +88,42 @@ print_verdict(struct hv_store *st, const struct hv_run_result *res,
 	json_decref(run);
 }
 
+/*
+ * Opens the journal before anything runs, so that a path that cannot be
+ * written stops the run at once, not after its faults. *created says
+ * whether the file is new (removed again if no run comes). Opening does
+ * not wait for a FIFO's reader. -1 with the reason in err.
+ */
 static int
-write_journal(struct hv_store *st, int64_t run, const char *path)
+open_journal(const char *path, int *created, struct hv_buf *err)
+{
+	struct stat	st;
+	int		fd, fl;
+
+	*created = 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK,
+	    0644);
+	if (fd != -1)
+		*created = 1;
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return hv_error(err, "%s: %s", path, errno == ENXIO ?
+		    "no process reads it" : strerror(errno));
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		close(fd);
+		return hv_error(err, "%s: %s", path, strerror(EISDIR));
+	}
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+static int
+write_journal(struct hv_store *st, int64_t run, int fd, const char *path)
 {
 	struct hv_buf	 err = HV_BUF_INIT;
+	struct stat	 sb;
 	json_t		*j;
 	int		 rc = 0;
 
@@ -91,12 +132,57 @@ write_journal(struct hv_store *st, int64_t run, const char *path)
 		hv_buf_release(&err);
 		return -1;
 	}
-	if (json_dump_file(j, path, JSON_INDENT(2) | JSON_SORT_KEYS) == -1) {
-		fprintf(stderr, "havoc: journal: cannot write %s\n", path);
+	/* An older journal at the path is replaced, not added to. */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1))
+		rc = -1;
+	if (rc == -1 || json_dumpfd(j, fd, JSON_INDENT(2) |
+	    JSON_SORT_KEYS) == -1 || write(fd, "\n", 1) != 1) {
+		fprintf(stderr, "havoc: journal: cannot write %s: %s\n", path,
+		    strerror(errno));
 		rc = -1;
 	}
 	json_decref(j);
 	return rc;
+}
+
+/*
+ * A seed: digits only, in 64 bits. "99999999999999999999" was clamped to
+ * the largest one without a word, and replayed another run.
+ */
+static int
+parse_seed(const char *s, uint64_t *out)
+{
+	unsigned long long	v;
+	char			*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* NAME=VALUE (or NAME=VAR) with a name, and text the journal can keep. */
+static int
+check_var(const struct hv_cmd *cmd, const char *opt, const char *arg,
+    int env)
+{
+	const char	*eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return hv_cmd_usage_error(cmd, "%s needs NAME=%s, not \"%s\"",
+		    opt, env ? "VAR" : "VALUE", arg);
+	if (!hv_utf8_valid(arg))
+		return hv_cmd_usage_error(cmd, "%s: \"%.*s\" is not UTF-8 "
+		    "text", opt, (int)(eq - arg), arg);
+	if (env && getenv(eq + 1) == NULL)
+		return hv_cmd_usage_error(cmd, "%s %.*s: environment variable "
+		    "%s is not set", opt, (int)(eq - arg), arg, eq + 1);
+	return 0;
 }
 
 static int
@@ -106,6 +192,7 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "var", required_argument, NULL, 'V' },
+		{ "var-env", required_argument, NULL, 'E' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "journal", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -123,14 +210,15 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_buf		 err = HV_BUF_INIT;
 	const char		*db = NULL, *journal = NULL;
 	const char		**vars = NULL;
-	char			*end;
-	int			 c, dry = 0, rc;
+	unsigned char		*env = NULL;
+	int			 c, dry = 0, rc, jfd = -1, jnew = 0;
 
 	memset(&lo, 0, sizeof lo);
 	memset(&ro, 0, sizeof ro);
-	vars = calloc((size_t)argc, sizeof *vars);
+	vars = hv_xcalloc((size_t)argc, sizeof *vars);
+	env = hv_xcalloc((size_t)argc, sizeof *env);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "nd:V:s:j:qvh", longopts,
+	while ((c = getopt_long(argc, argv, "nd:V:E:s:j:qvh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -140,18 +228,18 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			db = optarg;
 			break;
 		case 'V':
-			if (strchr(optarg, '=') == NULL || *optarg == '=') {
-				rc = hv_cmd_usage_error(cmd, "--var needs "
-				    "NAME=VALUE, not \"%s\"", optarg);
+		case 'E':
+			if ((rc = check_var(cmd, c == 'E' ? "--var-env" :
+			    "--var", optarg, c == 'E')) != 0)
 				goto out;
-			}
+			env[lo.nvars] = c == 'E';
 			vars[lo.nvars++] = optarg;
 			break;
 		case 's':
-			ro.seed = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || *optarg == '-') {
+			if (parse_seed(optarg, &ro.seed) == -1) {
 				rc = hv_cmd_usage_error(cmd, "--seed needs a "
-				    "number, not \"%s\"", optarg);
+				    "number from 0 to %llu, not \"%s\"",
+				    (unsigned long long)UINT64_MAX, optarg);
 				goto out;
 			}
 			ro.have_seed = 1;
@@ -178,7 +266,14 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		rc = hv_cmd_usage_error(cmd, "one experiment file expected");
 		goto out;
 	}
+	if (journal != NULL && (jfd = open_journal(journal, &jnew,
+	    &err)) == -1) {
+		rc = hv_cmd_usage_error(cmd, "--journal: cannot write %s",
+		    err.s);
+		goto out;
+	}
 	lo.vars = vars;
+	lo.env = env;
 	if ((x = hv_cmd_load(argv[optind], &lo)) == NULL) {
 		rc = HV_EXIT_DATAERR;
 		goto out;
@@ -192,8 +287,8 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 		hv_plan_print(x, &plan, stdout);
-		hv_cmd_print_replay(stdout, argv[optind], vars, lo.nvars,
-		    (unsigned long long)ro.seed);
+		hv_cmd_print_replay_env(stdout, argv[optind], vars, env,
+		    lo.nvars, (unsigned long long)ro.seed);
 		hv_plan_release(&plan);
 		rc = 0;
 		goto out;
@@ -207,24 +302,33 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	rc = hv_run(x, st, loop, &ro, &res);
 	if (res.run == 0)
 		fprintf(stderr, "havoc: %s\n", res.reason);
-	if (journal != NULL && res.run != 0 &&
-	    write_journal(st, res.run, journal) == -1 && rc == 0)
-		rc = HV_EXIT_ABORTED;
+	if (jfd != -1 && res.run != 0) {
+		if (write_journal(st, res.run, jfd, journal) == -1 && rc == 0)
+			rc = HV_EXIT_ABORTED;
+		jnew = 0;
+	}
 	print_verdict(st, &res, hv_cmd_db_path(db));
 	hv_run_result_release(&res);
 out:
+	/* No run, no journal: a file made for one goes again. */
+	if (jfd != -1 && jnew)
+		(void)unlink(journal);
+	if (jfd != -1)
+		close(jfd);
 	hv_loop_free(loop);
 	hv_store_close(st);
 	hv_experiment_free(x);
 	hv_buf_release(&err);
 	free(vars);
+	free(env);
 	return rc;
 }
 
 const struct hv_cmd hv_cmd_run = {
 	.name = "run",
 	.args = "FILE [--dry-run] [--db PATH] [--var NAME=VALUE]... "
-	    "[--seed N] [--journal PATH] [--quiet|--verbose]",
+	    "[--var-env NAME=VAR]... [--seed N] [--journal PATH] "
+	    "[--quiet|--verbose]",
 	.summary = "run one experiment now",
 	.help = help,
 	.exec = cmd_run,

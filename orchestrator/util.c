@@ -830,6 +830,23 @@ hv_buf_put_safe(struct hv_buf *b, const char *s, size_t n, int keep_lines)
 	}
 }
 
+int
+hv_utf8_valid(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s);
+	uint32_t		 cp;
+	int			 len;
+
+	while (n > 0) {
+		if ((len = utf8_seq(p, n, &cp)) <= 0)
+			return 0;
+		p += len;
+		n -= (size_t)len;
+	}
+	return 1;
+}
+
 static int
 write_all(int fd, const char *p, size_t n)
 {

@@ -141,6 +141,8 @@ void	 hv_secrets_clear(void);
  */
 void	 hv_buf_put_safe(struct hv_buf *, const char *s, size_t n,
 	    int keep_lines);
+/* Whether s is UTF-8 throughout (what JSON, the journal, can hold). */
+int	 hv_utf8_valid(const char *s);
 /*
  * Makes stdout and stderr pass what is written to them through
  * hv_buf_put_safe() (newlines and tabs kept). -1 if it could not.
