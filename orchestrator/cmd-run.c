@@ -146,26 +146,6 @@ write_journal(struct hv_store *st, int64_t run, int fd, const char *path)
 	return rc;
 }
 
-/*
- * A seed: digits only, in 64 bits. "99999999999999999999" was clamped to
- * the largest one without a word, and replayed another run.
- */
-static int
-parse_seed(const char *s, uint64_t *out)
-{
-	unsigned long long	v;
-	char			*end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* NAME=VALUE (or NAME=VAR) with a name, and text the journal can keep. */
 static int
 check_var(const struct hv_cmd *cmd, const char *opt, const char *arg,
@@ -236,7 +216,8 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			vars[lo.nvars++] = optarg;
 			break;
 		case 's':
-			if (parse_seed(optarg, &ro.seed) == -1) {
+			/* 99999999999999999999 was clamped, silently. */
+			if (hv_parse_u64(optarg, &ro.seed) == -1) {
 				rc = hv_cmd_usage_error(cmd, "--seed needs a "
 				    "number from 0 to %llu, not \"%s\"",
 				    (unsigned long long)UINT64_MAX, optarg);

@@ -456,6 +456,22 @@ hv_parse_int(const char *s, long long *out)
 }
 
 int
+hv_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long	v;
+	char			*end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT64_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
 hv_parse_num(const char *s, double *out)
 {
 	char	*end;

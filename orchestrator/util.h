@@ -87,6 +87,8 @@ char	*hv_format_duration(int64_t ms, char *buf, size_t len);
 
 /* Strict integer and number parsing; -1 on garbage or overflow. */
 int	 hv_parse_int(const char *, long long *);
+/* Digits only, in 64 bits (a seed): no sign, no space, no clamping. */
+int	 hv_parse_u64(const char *, uint64_t *);
 int	 hv_parse_num(const char *, double *);
 /* Accepts true/false/yes/no/on/off; -1 otherwise. */
 int	 hv_parse_bool(const char *, int *);

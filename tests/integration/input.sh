@@ -98,6 +98,10 @@ check "an overflowing --seed is a usage error (64)" test "$rc" = 64
 check "--seed: says the range" grep -q 'from 0 to 18446744073709551615' err.txt
 hv run touch.yaml --seed -1 2>/dev/null
 check "--seed -1: 64" test "$rc" = 64
+hv plan touch.yaml --seed 18446744073709551616 2>/dev/null
+check "plan --seed that overflows: 64" test "$rc" = 64
+hv plan touch.yaml --seed 18446744073709551615 >plan.txt 2>&1
+check "plan --seed at the top of the range" grep -q -- '--seed 18446744073709551615' plan.txt
 hv run touch.yaml --journal "$T/no/such/dir/j.json" 2>err.txt
 check "an unwritable --journal: 64" test "$rc" = 64
 check "an unwritable --journal: nothing ran" test ! -e ran -a ! -e "$HAVOC_DB"
@@ -170,11 +174,17 @@ method:
   - name: "missing \${tok}"
     action: local.run
     with: {command: ["\${env.HAVOC_INPUT_SECRET}"]}
+rollbacks:
+  - name: "an HTTP error names the URL"
+    action: http.request
+    with: {url: "http://127.0.0.1:1/\${env.HAVOC_INPUT_SECRET}", timeout: 2s}
 EOF
 HAVOC_INPUT_SECRET=s3cr3t-input TOKEN_FROM_ENV=t0ken-from-env \
     hv run secret.yaml --var-env tok=TOKEN_FROM_ENV --journal secret.json \
     >out.txt 2>log.txt
-check "a run with secrets: aborted by the missing program (2)" test "$rc" = 2
+check "a run with secrets: a rollback failed (3)" test "$rc" = 3
+check "the HTTP error names the URL by its reference" \
+    grep -q 'http://127.0.0.1:1/${env.HAVOC_INPUT_SECRET}' log.txt
 check "the log names the missing program by its reference" \
     grep -q 'missing ${env.TOKEN_FROM_ENV} failed: ${env.HAVOC_INPUT_SECRET}: No such file' log.txt
 "$HAVOC" show 1 >show.txt 2>&1

@@ -303,6 +303,32 @@ test_parse_int(void **state)
 	assert_int_equal(v, 99);
 }
 
+/* Seeds: 64 bits, digits only; an overflow is refused, not clamped. */
+static void
+test_parse_u64(void **state)
+{
+	uint64_t	v = 7;
+
+	(void)state;
+	assert_int_equal(hv_parse_u64("0", &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(hv_parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 7;
+	assert_int_equal(hv_parse_u64("18446744073709551616", &v), -1);
+	assert_int_equal(hv_parse_u64("99999999999999999999", &v), -1);
+	assert_int_equal(hv_parse_u64("-1", &v), -1);
+	assert_int_equal(hv_parse_u64("+1", &v), -1);
+	assert_int_equal(hv_parse_u64(" 1", &v), -1);
+	assert_int_equal(hv_parse_u64("1 ", &v), -1);
+	assert_int_equal(hv_parse_u64("", &v), -1);
+	assert_int_equal(hv_parse_u64("0x10", &v), -1);
+	assert_true(v == 7);
+	assert_true(hv_utf8_valid("caf\xc3\xa9"));
+	assert_false(hv_utf8_valid("x\xff"));
+	assert_false(hv_utf8_valid("\xc3"));
+}
+
 static void
 test_parse_num(void **state)
 {
@@ -1023,6 +1049,7 @@ main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_sizes_reject),
 		cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_shell_quote_every_byte),
