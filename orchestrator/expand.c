@@ -669,6 +669,7 @@ struct simple {
 	int		 dbracket;	/* inside [[ ]] */
 	int		 doc;		/* a here-doc's word next: 1, 2 <<- */
 	int		 stdin_shell;	/* a shell reading its stdin */
+	int		 xargs;		/* xargs: its input goes to a shell */
 	int		 after_pipe;
 	long		 pipe_ref;	/* a reference in the pipeline */
 	int		 code_seen;	/* a shell's code went by */
@@ -681,9 +682,11 @@ simple_reset(struct lex *lx, struct simple *sc, int pipe)
 {
 	if (sc->dbracket)
 		lx->arith--;
-	if (sc->after_pipe && sc->stdin_shell && sc->pipe_ref >= 0)
-		refuse(lx, (size_t)sc->pipe_ref, "is piped into %s, which "
-		    "reads it as code", sc->shell);
+	/* sh reading stdin; xargs [-I{}] sh -c: the input becomes code. */
+	if (sc->after_pipe && sc->pipe_ref >= 0 && (sc->stdin_shell ||
+	    (sc->xargs && sc->shell[0] != '\0')))
+		refuse(lx, (size_t)sc->pipe_ref, "is piped into %s%s, which "
+		    "reads it as code", sc->xargs ? "xargs " : "", sc->shell);
 	sc->cmdpos = 1;
 	sc->wrapped = 0;
 	sc->sink = SINK_NONE;
@@ -691,6 +694,8 @@ simple_reset(struct lex *lx, struct simple *sc, int pipe)
 	sc->dbracket = 0;
 	sc->doc = 0;
 	sc->stdin_shell = 0;
+	sc->xargs = 0;
+	sc->shell[0] = '\0';
 	sc->code_seen = 0;
 	sc->after_pipe = pipe;
 	if (!pipe)
@@ -816,8 +821,11 @@ word_end(struct lex *lx, struct word *w, struct simple *sc)
 		goto out;
 	if (is_assignment(text) || in_list(keywords, text))
 		;
-	else if (in_list(wrappers, base))
+	else if (in_list(wrappers, base)) {
 		sc->wrapped = 1;
+		if (strcmp(base, "xargs") == 0)
+			sc->xargs = 1;
+	}
 	else if (sc->wrapped && (text[0] == '-' ||
 	    isdigit((unsigned char)text[0])))
 		;
@@ -831,7 +839,7 @@ word_end(struct lex *lx, struct word *w, struct simple *sc)
 		} else if (strcmp(text, "[[") == 0) {
 			sc->dbracket = 1;
 			lx->arith++;
-		} else if (sc->sink == SINK_SHELL && strcmp(base, "su") != 0 &&
+		} else if (sc->sink == SINK_SHELL &&
 		    strcmp(base, "flock") != 0 && strcmp(base, "script") != 0)
 			sc->stdin_shell = 1;
 	}

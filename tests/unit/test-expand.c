@@ -74,6 +74,7 @@ static const struct context contexts[] = {
 	{ "printf %s \"`printf %s ${x}`\"", "@", 1 },
 	{ "v=$(printf %s ${x}); printf %s \"$v\"", "@", 1 },
 	{ "printf '%s\\n' ${x} | sh -c 'cat'", "@\n", 0 },
+	{ "printf %s ${x} | xargs -0 printf %s", "@", 0 },
 	{ "x=1; printf %s \"$${x}\" ${x}", "1@", 0 },
 	{ "test -n ${x} || test -z ${x}; printf ok", "ok", 0 },
 
@@ -118,6 +119,9 @@ static const struct context contexts[] = {
 	{ "printf %s ${x} | bash -s", NULL, 0 },
 	{ "printf %s ${x} | sudo sh", NULL, 0 },
 	{ "printf %s $(printf %s ${x}) | sh", NULL, 0 },
+	{ "printf %s ${x} | xargs sh -c", NULL, 0 },
+	{ "printf %s ${x} | xargs -I{} sh -c 'echo {}'", NULL, 0 },
+	{ "printf %s ${x} | su", NULL, 0 },
 	/* Arithmetic and what bash evaluates as arithmetic. */
 	{ "printf %s $((${x}))", NULL, 0 },
 	{ "printf %s $((1 + $(printf %s ${x})))", NULL, 0 },
