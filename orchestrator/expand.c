@@ -1114,7 +1114,7 @@ var_name(const char *ref, const struct hv_buf *names, size_t nnames,
 	size_t	i, len, n = 1;
 
 	hv_buf_puts(out, "hv_");
-	for (i = 0; ref[i] != '\0' && i < 40; i++)
+	for (i = 0; i < 40 && ref[i] != '\0'; i++)
 		hv_buf_putc(out, isalnum((unsigned char)ref[i]) ? ref[i] :
 		    '_');
 	len = out->len;

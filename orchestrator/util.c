@@ -917,26 +917,20 @@ esc_write(void *cookie, const char *buf, size_t size)
 	return rc == -1 ? -1 : (ssize_t)size;
 }
 
-static int
-esc_close(void *cookie)
-{
-	free(cookie);
-	return 0;
-}
+/* The two streams' state: stdout's and stderr's, for the whole run. */
+static struct esc_stream	esc_streams[2];
 
 static FILE *
 esc_stream(int fd, int mode)
 {
-	cookie_io_functions_t	 io = { NULL, esc_write, NULL, esc_close };
-	struct esc_stream	*e;
+	cookie_io_functions_t	 io = { NULL, esc_write, NULL, NULL };
+	struct esc_stream	*e = &esc_streams[fd == STDERR_FILENO];
 	FILE			*f;
 
-	e = hv_xcalloc(1, sizeof *e);
 	e->fd = fd;
-	if ((f = fopencookie(e, "w", io)) == NULL) {
-		free(e);
+	e->ncarry = 0;
+	if ((f = fopencookie(e, "w", io)) == NULL)
 		return NULL;
-	}
 	setvbuf(f, NULL, mode, BUFSIZ);
 	return f;
 }
