@@ -246,7 +246,8 @@ add_hosts(struct runner *r, const struct hv_transport *t,
 	size_t			 i, j, k;
 
 	for (i = 0; i < n; i++) {
-		if (s[i].driver == NULL || hv_driver_transport(s[i].driver) != t)
+		if (s[i].driver == NULL ||
+		    hv_driver_transport(s[i].driver) != t)
 			continue;
 		tg = hv_plan_targets(&r->plan, &s[i]);
 		for (j = 0; j < tg->n; j++) {
