@@ -251,8 +251,8 @@ enum stmt {
 };
 
 #define RUN_LIST_COLUMNS \
-	"id, experiment, file, status, deviated, exit_code, reason, seed," \
-	" started_at, ended_at, gameday_id AS gameday"
+	"id, experiment, file, status, phase, deviated, exit_code, reason," \
+	" seed, started_at, ended_at, gameday_id AS gameday"
 
 /* Every statement, with the name of what it does for error messages. */
 static const struct {
@@ -331,7 +331,7 @@ static const struct {
 	[S_RUN] = { "read run",
 	    "SELECT id, experiment, file, file_hash, seed,"
 	    " gameday_id AS gameday, vars_json AS vars, plan_json AS plan,"
-	    " controller, pid, status, deviated, exit_code, reason,"
+	    " controller, pid, status, phase, deviated, exit_code, reason,"
 	    " started_at, ended_at"
 	    " FROM runs WHERE id = ?1" },
 	[S_RUN_STEPS] = { "read steps",
