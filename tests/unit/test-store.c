@@ -771,7 +771,7 @@ test_run_life(void **state)
 	    " 'seed': '42', 'gameday': null,"
 	    " 'vars': {'site': 'http://10.99.0.10'}, 'plan': ['web-1'],"
 	    " 'controller': 'ctl-1', 'pid': 4242, 'status': 'deviated',"
-	    " 'deviated': true, 'exit_code': 1,"
+	    " 'phase': null, 'deviated': true, 'exit_code': 1,"
 	    " 'reason': 'HighLatency did not fire within 30s',"
 	    " 'started_at': 1700000000000, 'ended_at': 1700000002000}");
 	EXPECT_JSON(json_object_get(j, "steps"), "["
@@ -1376,12 +1376,12 @@ test_runs_lists(void **state)
 	EXPECT_JSON(j, "["
 	    "{'id': 2, 'experiment': 'Web tier survives losing one node',"
 	    " 'file': 'experiments/web.yaml', 'status': 'completed',"
-	    " 'deviated': false, 'exit_code': 0, 'reason': null,"
+	    " 'phase': null, 'deviated': false, 'exit_code': 0, 'reason': null,"
 	    " 'seed': '42', 'started_at': 1700000000300,"
 	    " 'ended_at': 1700000000400, 'gameday': null},"
 	    "{'id': 3, 'experiment': 'Web tier survives losing one node',"
 	    " 'file': 'experiments/web.yaml', 'status': 'running',"
-	    " 'deviated': false, 'exit_code': null, 'reason': null,"
+	    " 'phase': null, 'deviated': false, 'exit_code': null, 'reason': null,"
 	    " 'seed': '42', 'started_at': 1700000000200,"
 	    " 'ended_at': null, 'gameday': null}]");
 	json_decref(j);
@@ -1400,7 +1400,7 @@ test_runs_lists(void **state)
 	EXPECT_JSON(json_array_get(j, 0), "{'id': 3,"
 	    " 'experiment': 'Web tier survives losing one node',"
 	    " 'file': 'experiments/web.yaml', 'status': 'running',"
-	    " 'deviated': false, 'exit_code': null, 'reason': null,"
+	    " 'phase': null, 'deviated': false, 'exit_code': null, 'reason': null,"
 	    " 'seed': '42', 'started_at': 1700000000200, 'ended_at': null,"
 	    " 'gameday': null, 'pid': 4242, 'controller': 'ctl-1'}");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(j,
