@@ -69,6 +69,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJS) $(UNIT_HOBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HOBJS) $(LIBOBJS) $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs cmocka)
 
+# The HTML report's style sheet, inlined as a C string at build time.
+$(BUILD)/reports/style-css.h: reports/style.css
+	@mkdir -p $(dir $@)
+	{ echo '/* Made from reports/style.css by the Makefile. */'; \
+	  echo 'static const char style_css[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/reports/html.o: $(BUILD)/reports/style-css.h
+$(BUILD)/reports/html.o: ALL_CFLAGS += -I$(BUILD)/reports
+
 # The runner's tests find their fake drivers through the registry seam.
 $(BUILD)/tests/test-runner: ALL_LDFLAGS += -Wl,--wrap=hv_driver_find
 

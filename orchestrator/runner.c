@@ -1652,6 +1652,23 @@ vars_json(const struct hv_experiment *x)
 	return out;
 }
 
+/* The experiment's tags as a JSON array, for reports to filter on. */
+static char *
+tags_json(const struct hv_experiment *x)
+{
+	json_t	*a = json_array();
+	char	*s, *out;
+	size_t	 i;
+
+	for (i = 0; i < x->ntags; i++)
+		json_array_append_new(a, json_string(x->tags[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	out = hv_xstrdup(s != NULL ? s : "[]");
+	free(s);
+	json_decref(a);
+	return out;
+}
+
 static void
 runner_release(struct runner *r)
 {
@@ -1684,7 +1701,7 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	struct runner		 r;
 	struct hv_run_info	 info;
 	struct hv_buf		 err = HV_BUF_INIT;
-	char			 host[256], *vj, *pj;
+	char			 host[256], *vj, *pj, *tj;
 
 	memset(res, 0, sizeof *res);
 	memset(&r, 0, sizeof r);
@@ -1710,6 +1727,7 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	host[sizeof host - 1] = '\0';
 	vj = vars_json(x);
 	pj = hv_plan_json(x, &r.plan);
+	tj = tags_json(x);
 	memset(&info, 0, sizeof info);
 	info.experiment = x->title;
 	info.file = x->path;
@@ -1721,9 +1739,11 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	info.controller = host;
 	info.pid = (int)getpid();
 	info.started_at = hv_wall_ms();
+	info.tags_json = tj;
 	r.run = hv_store_run_begin(st, &info, &err);
 	free(vj);
 	free(pj);
+	free(tj);
 	if (r.run == -1) {
 		res->exit_code = HV_EXIT_ABORTED;
 		res->status = HV_RUN_ABORTED;

@@ -25,7 +25,7 @@
 struct hv_store;
 struct json_t;
 
-#define HV_STORE_SCHEMA	1
+#define HV_STORE_SCHEMA	2
 
 /* Opens (creating and migrating) the database at path. */
 int	 hv_store_open(const char *path, struct hv_store **out,
@@ -58,6 +58,7 @@ struct hv_run_info {
 	const char	*controller;	/* host name where havoc runs */
 	int		 pid;
 	int64_t		 started_at;
+	const char	*tags_json;	/* the experiment's tags, or NULL */
 };
 
 /* A new run in state running; returns its id, or -1. */
