@@ -202,7 +202,13 @@ cards(struct hv_buf *b, const struct hv_report *r)
 	    ".</p></div>\n");
 
 	hv_buf_puts(b, "<div class=\"card\"><h2>Time to detect</h2>");
-	hv_buf_printf(b, "<p class=\"big\">%s <small>median</small></p>"
+	if (r->ttd.n == 0 && r->missed_alerts == 0)
+		hv_buf_puts(b, "<p class=\"big\">\xe2\x80\x93 <small>no alert "
+		    "was expected</small></p><p class=\"sub\">add "
+		    "<code>alerts:</code> to an experiment to measure "
+		    "it</p>");
+	else
+		hv_buf_printf(b, "<p class=\"big\">%s <small>median</small></p>"
 	    "<p class=\"sub\">worst %s \xc2\xb7 %zu alert%s seen", hv_report_ms(
 	    r->ttd.median, d, sizeof d), hv_report_ms(r->ttd.worst, d2,
 	    sizeof d2), r->ttd.n, r->ttd.n == 1 ? "" : "s");
@@ -492,9 +498,10 @@ run_timelines(struct hv_buf *b, const struct hv_report_run *x)
 		hv_buf_printf(b, "<p class=\"legend\">from %s \xc2\xb7 %" PRId64
 		    " samples, %" PRId64 " failed<i class=\"l-lat\"></i>latency"
 		    " (lowest to highest)<i class=\"l-fault\"></i>fault active"
-		    "<i class=\"l-fail\"></i>failed samples<i class=\"l-alert\">"
-		    "</i>alert</p>\n", hv_report_time(x->chart_from, t,
-		    sizeof t), s->samples, s->failed);
+		    "<i class=\"l-fail\"></i>failed samples"
+		    "<i class=\"l-alert\"></i>alert</p>\n",
+		    hv_report_time(x->chart_from, t, sizeof t), s->samples,
+		    s->failed);
 		for (j = 0; j < s->nwindows && j < 5; j++) {
 			const struct hv_report_window	*w = &s->windows[j];
 

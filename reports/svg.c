@@ -204,9 +204,10 @@ hv_report_svg_timeline(struct hv_buf *b, const struct hv_report_run *x,
 			continue;
 		hv_buf_printf(b, "<rect class=\"fail\" x=\"%.1f\" y=\"%d\" "
 		    "width=\"%.2f\" height=\"%d\" fill-opacity=\"%.2f\">"
-		    "<title>%d of %d failed</title></rect>", X0 + bw * (double)i,
-		    FY, fmax(bw, 1.2), FH, 0.35 + 0.65 * k->failed / k->n,
-		    (int)k->failed, (int)k->n);
+		    "<title>%d of %d failed</title></rect>",
+		    X0 + bw * (double)i, FY, fmax(bw, 1.2), FH,
+		    0.35 + 0.65 * k->failed / k->n, (int)k->failed,
+		    (int)k->n);
 	}
 	alerts(b, x);
 	hv_buf_puts(b, "</svg>\n");
