@@ -298,7 +298,7 @@ static const struct {
 	    "SELECT id, experiment, file, file_hash, seed,"
 	    " gameday_id AS gameday, vars_json AS vars, plan_json AS plan,"
 	    " controller, pid, status, deviated, exit_code, reason,"
-	    " started_at, ended_at, tags_json AS tags"
+	    " started_at, ended_at"
 	    " FROM runs WHERE id = ?1" },
 	[S_RUN_STEPS] = { "read steps",
 	    "SELECT id, seq, phase, kind, name, driver, target, detail,"
@@ -1065,7 +1065,7 @@ column_json(sqlite3_stmt *st, int i)
 {
 	static const char *const bools[] = { "deviated", "ok", NULL };
 	static const char *const jsons[] = { "vars", "plan", "revert_spec",
-	    "tags", NULL };
+	    NULL };
 	const char	*name = sqlite3_column_name(st, i);
 	const char	*t;
 	json_t		*j;

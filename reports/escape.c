@@ -166,6 +166,22 @@ hv_report_ms(int64_t ms, char *buf, size_t len)
 }
 
 const char *
+hv_report_span(int64_t ms, char *buf, size_t len)
+{
+	int64_t	day = 86400000, hour = 3600000;
+
+	if (ms >= day && ms % day == 0)
+		snprintf(buf, len, "%lld day%s", (long long)(ms / day),
+		    ms == day ? "" : "s");
+	else if (ms >= hour && ms % hour == 0)
+		snprintf(buf, len, "%lld hour%s", (long long)(ms / hour),
+		    ms == hour ? "" : "s");
+	else
+		hv_format_duration(ms, buf, len);
+	return buf;
+}
+
+const char *
 hv_report_time(int64_t t, char *buf, size_t len)
 {
 	time_t		s = (time_t)(t / 1000);

@@ -316,7 +316,7 @@ fix(struct hv_buf *b, const struct hv_report *r)
 	if (r->nstale == 0)
 		return;
 	hv_buf_printf(b, "<section class=\"stale\"><h2>Experiments not run in "
-	    "the last %s</h2>\n<ul>\n", hv_format_duration(r->stale_ms, d,
+	    "the last %s</h2>\n<ul>\n", hv_report_span(r->stale_ms, d,
 	    sizeof d));
 	for (i = 0; i < r->nstale; i++) {
 		hv_buf_puts(b, "<li><span class=\"what\">");

@@ -1169,7 +1169,7 @@ build(struct build *b)
 		aggregate(before.v, before.n, 0, 0, &gb);
 		r->score_before = gb.score;
 		r->before_label = hv_xasprintf("the %s before",
-		    hv_format_duration(sc.to - sc.from, t, sizeof t));
+		    hv_report_span(sc.to - sc.from, t, sizeof t));
 	} else if (r->kind == HV_REPORT_GAMEDAY) {
 		if (gameday_trend(b, &gd) == -1)
 			goto done;

@@ -292,6 +292,8 @@ const char *hv_report_outcome_words(const char *outcome);
 const char *hv_report_level_name(enum hv_report_level);
 /* A duration for people ("850ms", "12.3s"), or "-" when ms < 0. */
 const char *hv_report_ms(int64_t ms, char *buf, size_t len);
+/* A length of time for a sentence: "30 days", "12 hours", "90s". */
+const char *hv_report_span(int64_t ms, char *buf, size_t len);
 /* "2026-03-03 10:30:05 UTC", or "-" when t is 0. */
 const char *hv_report_time(int64_t t, char *buf, size_t len);
 /* "2026-03-03", or "-" when t is 0. */

@@ -238,7 +238,7 @@ put_summary(struct hv_buf *b, const struct hv_report *r)
 	}
 	if (r->nstale > 0)
 		hv_buf_printf(b, "\nnot run in the last %s:\n",
-		    hv_format_duration(r->stale_ms, d, sizeof d));
+		    hv_report_span(r->stale_ms, d, sizeof d));
 	for (i = 0; i < r->nstale; i++) {
 		hv_buf_puts(b, "  - ");
 		put_clean(b, r->stale[i].experiment, 80);

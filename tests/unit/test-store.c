@@ -357,7 +357,7 @@ test_refuse_newer(void **state)
 	assert_int_equal(hv_store_open(f->path, &s, &err), -1);
 	assert_null(s);
 	snprintf(f->msg, sizeof f->msg, "%s: schema version 7 is newer than "
-	    "this havoc (1)", f->path);
+	    "this havoc (%d)", f->path, HV_STORE_SCHEMA);
 	assert_string_equal(err.s, f->msg);
 	assert_int_equal(header_version(f->path), 7);
 	hv_buf_release(&err);
