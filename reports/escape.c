@@ -143,6 +143,29 @@ hv_report_outcome_words(const char *outcome)
 }
 
 const char *
+hv_report_kind_words(const char *kind)
+{
+	static const struct {
+		const char	*kind, *words;
+	} words[] = {
+		{ "monitoring_gap", "Monitoring gap" },
+		{ "alert_not_paged", "Alert not paged" },
+		{ "not_recovered", "Did not recover" },
+		{ "rollback_failed", "Rollback failed" },
+		{ "deviation", "Deviation" },
+		{ "aborted", "Aborted" },
+		{ "interrupted", "Interrupted" },
+		{ "drift", "Drift" },
+	};
+	size_t	i;
+
+	for (i = 0; i < HV_ARRAY_LEN(words); i++)
+		if (strcmp(words[i].kind, kind) == 0)
+			return words[i].words;
+	return kind;
+}
+
+const char *
 hv_report_level_name(enum hv_report_level l)
 {
 	switch (l) {

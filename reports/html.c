@@ -234,28 +234,6 @@ cards(struct hv_buf *b, const struct hv_report *r)
 	    "the moment it passed for good.</p></div>\n</section>\n");
 }
 
-static const char *
-kind_words(const char *kind)
-{
-	static const struct {
-		const char	*kind, *words;
-	} words[] = {
-		{ "monitoring_gap", "Monitoring gap" },
-		{ "alert_not_paged", "Alert not paged" },
-		{ "not_recovered", "Did not recover" },
-		{ "rollback_failed", "Rollback failed" },
-		{ "deviation", "Deviation" },
-		{ "aborted", "Aborted" },
-		{ "interrupted", "Interrupted" },
-		{ "drift", "Drift" },
-	};
-	size_t	i;
-
-	for (i = 0; i < HV_ARRAY_LEN(words); i++)
-		if (strcmp(words[i].kind, kind) == 0)
-			return words[i].words;
-	return kind;
-}
 
 /* Whether run id is shown in detail, so that a link can point at it. */
 static int
@@ -299,7 +277,8 @@ fix(struct hv_buf *b, const struct hv_report *r)
 		hv_buf_printf(b, "<li class=\"%s\"><span class=\"badge %s\">"
 		    "%s</span> <span class=\"what\">",
 		    hv_report_level_name(f->level),
-		    hv_report_level_name(f->level), kind_words(f->kind));
+		    hv_report_level_name(f->level),
+		    hv_report_kind_words(f->kind));
 		E(b, f->text);
 		hv_buf_puts(b, "</span><span class=\"where\">");
 		E(b, f->experiment);

@@ -268,6 +268,7 @@ run_release(struct hv_report_run *x)
 	free(x->reason);
 	free(x->seed);
 	free(x->controller);
+	free(x->why);
 	for (i = 0; i < x->ntags; i++)
 		free(x->tags[i]);
 	free(x->tags);
@@ -510,7 +511,7 @@ run_findings(struct hv_report *r, const struct hv_report_run *x)
 		if (strcmp(a->state, "missed") == 0) {
 			gaps++;
 			find(r, "monitoring_gap", HV_LEVEL_BAD, x, a->name,
-			    at, "Monitoring gap: the alert \"%s\" did not "
+			    at, "The alert \"%s\" did not "
 			    "fire within %s", a->name, hv_report_ms(
 			    a->within_ms, d, sizeof d));
 		} else if (strcmp(a->state, "silenced") == 0 ||
@@ -532,15 +533,16 @@ run_findings(struct hv_report *r, const struct hv_report_run *x)
 		    "havoc recover): %s", x->reason ? x->reason : "");
 	else if (strcmp(x->outcome, "deviated") == 0 && gaps == 0)
 		find(r, "deviation", HV_LEVEL_BAD, x, x->reason, at,
-		    "Deviation: %s", x->reason ? x->reason :
-		    "the hypothesis did not hold");
+		    "%s%s%s", x->reason ? x->reason :
+		    "the hypothesis did not hold", x->why ? ": " : "",
+		    x->why ? x->why : "");
 	else if (strcmp(x->outcome, "aborted") == 0)
 		find(r, "aborted", HV_LEVEL_WARN, x, x->reason, at,
-		    "Aborted: %s", x->reason ? x->reason : "no reason "
-		    "recorded");
+		    "%s%s%s", x->reason ? x->reason : "no reason recorded",
+		    x->why ? ": " : "", x->why ? x->why : "");
 	else if (strcmp(x->outcome, "interrupted") == 0)
 		find(r, "interrupted", HV_LEVEL_WARN, x, "", at,
-		    "Interrupted: havoc stopped during the run%s%s",
+		    "havoc stopped during the run%s%s",
 		    x->reason ? ": " : "", x->reason ? x->reason : "");
 }
 
@@ -557,16 +559,24 @@ add_drift(const struct hv_rstep_row *row, void *arg)
 	struct hv_report_run	*x;
 	char			*subject, *err;
 
+	if ((x = find_run(d->l, row->run)) == NULL)
+		return 0;
+	/* The first probe that failed says why a run deviated or stopped. */
+	if (x->why == NULL && row->phase != NULL &&
+	    (strcmp(row->phase, HV_PHASE_AFTER) == 0 ||
+	    strcmp(row->phase, HV_PHASE_BEFORE) == 0 ||
+	    strcmp(row->phase, HV_PHASE_PREFLIGHT) == 0))
+		x->why = hv_xasprintf("%s%s%s: %s", row->name, row->target ?
+		    " on " : "", row->target ? row->target : "",
+		    row->error != NULL ? row->error : "failed");
 	if (row->driver == NULL || (strcmp(row->driver, "image") != 0 &&
 	    strcmp(row->driver, "aws.ec2.image") != 0))
-		return 0;
-	if ((x = find_run(d->l, row->run)) == NULL)
 		return 0;
 	subject = hv_xasprintf("%s %s", row->name, row->target ?
 	    row->target : "");
 	err = dup(row->error != NULL ? row->error : row->output);
 	find(d->r, "drift", HV_LEVEL_WARN, x, subject, row->started_at,
-	    "Drift from the golden image%s%s: %s", row->target ? " on " :
+	    "Not on the golden image%s%s: %s", row->target ? " on " :
 	    "", row->target ? row->target : "", err ? err : row->name);
 	free(subject);
 	free(err);
@@ -1148,13 +1158,13 @@ build(struct build *b)
 	r->not_recovered = g.not_recovered;
 	r->missed_alerts = g.missed;
 
-	for (i = 0; i < l.n; i++)
-		run_findings(r, &l.v[i]);
 	dr.r = r;
 	dr.l = &l;
 	if (l.n > 0 && hv_store_report_steps(b->st, &sc, 1, add_drift, &dr,
 	    b->err) == -1)
 		goto done;
+	for (i = 0; i < l.n; i++)
+		run_findings(r, &l.v[i]);
 	qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
 
 	/* The trend, and the figure to compare the score with. */

@@ -133,6 +133,7 @@ struct hv_report_run {
 	int64_t			 id;
 	char			*experiment, *file, *status, *reason;
 	char			*seed, *controller;
+	char			*why;	/* the first probe that failed */
 	char			**tags;
 	size_t			 ntags;
 	/* held, deviated, aborted, rollback_failed, interrupted, running */
@@ -289,6 +290,8 @@ void	 hv_report_put_html(struct hv_buf *, const char *);
 void	 hv_report_put_xml(struct hv_buf *, const char *);
 /* Words for an outcome ("held", "rollback failed") and a level. */
 const char *hv_report_outcome_words(const char *outcome);
+/* Words for a kind of finding ("Monitoring gap"). */
+const char *hv_report_kind_words(const char *kind);
 const char *hv_report_level_name(enum hv_report_level);
 /* A duration for people ("850ms", "12.3s"), or "-" when ms < 0. */
 const char *hv_report_ms(int64_t ms, char *buf, size_t len);

@@ -226,7 +226,7 @@ put_summary(struct hv_buf *b, const struct hv_report *r)
 	for (i = 0; i < r->nfindings; i++) {
 		const struct hv_report_finding	*f = &r->findings[i];
 
-		hv_buf_puts(b, "  - ");
+		hv_buf_printf(b, "  - %s: ", hv_report_kind_words(f->kind));
 		put_clean(b, f->text, 200);
 		hv_buf_puts(b, " [");
 		put_clean(b, f->experiment, 60);

@@ -242,7 +242,7 @@ assert s['time_to_detect_ms'] == {'count': 2, 'median': 5750, 'worst': 7000}, s
 EOF
 "$HAVOC" report --db hand.db --from 2026-03-03 --to 2026-03-04 >hand.txt
 check "text report: the score line" grep -q '^resilience score: 75% (3 of 4 finished runs held)' hand.txt
-check "text report: the gap to fix" grep -q 'Monitoring gap: the alert "NodeDown" did not fire within 30.0s' hand.txt
+check "text report: the gap to fix" grep -q 'Monitoring gap: The alert "NodeDown" did not fire within 30.0s' hand.txt
 
 # --- JUnit ---------------------------------------------------------------
 

@@ -208,8 +208,8 @@ test_period_figures(void **state)
 	assert_string_equal(r->findings[1].kind, "rollback_failed");
 	assert_non_null(f = finding(r, "monitoring_gap"));
 	assert_int_equal(f->last_run, ids[1]);
-	assert_string_equal(f->text, "Monitoring gap: the alert \"NodeDown\" "
-	    "did not fire within 30.0s");
+	assert_string_equal(f->text, "The alert \"NodeDown\" did not fire "
+	    "within 30.0s");
 	assert_non_null(finding(r, "not_recovered"));
 	assert_null(finding(r, "deviation"));
 
