@@ -5,7 +5,8 @@
 #                     (unit, unit under ASan+UBSan, integration, lab)
 #   make demo         install what is missing, build, run the demo
 #   make check        style and static checks, then make test
-#   make bench        the SSH fan-out benchmark (needs root for the lab)
+#   make bench        the benchmarks: start-up, SSH fan-out (needs root
+#                     for the lab), reports over 10,000 runs
 #   make install      honours PREFIX and DESTDIR
 #
 # SANITIZE=address,undefined builds into build/san instead of build.
@@ -114,6 +115,7 @@ bench: deps
 	$(MAKE) all
 	@bash tests/bench/validate.sh $(BUILD)/havoc
 	@bash tests/bench/ssh-fanout.sh $(BUILD)/havoc
+	@bash tests/bench/report.sh $(BUILD)/havoc
 
 # Style: banned functions, and library headers only behind their seam.
 style:
