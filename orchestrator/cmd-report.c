@@ -35,8 +35,9 @@ static const char help[] =
 "                    is text without one\n"
 "  --db PATH         the database\n"
 "\nTIME is RFC 3339 (2026-03-03T10:30:00Z, 2026-03-03T11:30:00+01:00) or a\n"
-"date (2026-03-03, midnight UTC). exit: 0 written, 1 nothing to report or\n"
-"the database cannot be read, 64 usage\n";
+"date (2026-03-03, midnight UTC). exit: 0 written, 1 nothing to report (no\n"
+"such run or game day) or the report cannot be written, 2 the database\n"
+"cannot be read, 64 usage, 66 no database at the path\n";
 
 /* Reads n digits at *s into *v. */
 static int
@@ -261,9 +262,9 @@ cmd_report(const struct hv_cmd *cmd, int argc, char **argv)
 	if (fmt == NULL)
 		fmt = &hv_report_text;
 	q.tags = tags;
-	rc = 1;
-	if ((st = hv_cmd_open_store(db)) == NULL)
+	if ((st = hv_cmd_store(db, HV_STORE_READONLY, &rc)) == NULL)
 		goto out;
+	rc = 1;
 	if (hv_report_build(st, &q, &r, &err) == -1 ||
 	    hv_report_write(r, fmt, out != NULL ? out : "-", &err) == -1) {
 		fprintf(stderr, "havoc: %s\n", err.s);

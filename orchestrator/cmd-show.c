@@ -77,8 +77,9 @@ cmd_show(const struct hv_cmd *cmd, int argc, char **argv)
 	if (optind != argc - 1 || hv_parse_int(argv[optind], &id) == -1 ||
 	    id < 1)
 		return hv_cmd_usage_error(cmd, "one run id expected");
-	if ((st = hv_cmd_open_store(db)) == NULL)
-		return 1;
+	if ((st = hv_cmd_store(db, HV_STORE_READONLY, &rc)) == NULL)
+		return rc;
+	rc = 1;
 	memset(&q, 0, sizeof q);
 	q.run = id;
 	if (hv_report_build(st, &q, &r, &err) == -1 ||

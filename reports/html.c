@@ -423,7 +423,9 @@ run_alerts(struct hv_buf *b, const struct hv_report_run *x)
 		td(b, "wrap", a->name);
 		td(b, NULL, a->probe);
 		hv_buf_printf(b, "<td class=\"%s\">", strcmp(a->state,
-		    "fired") == 0 ? "ok" : "bad");
+		    "fired") == 0 ? "ok" : strcmp(a->state, "missed") == 0 ||
+		    strcmp(a->state, "silenced") == 0 ||
+		    strcmp(a->state, "inhibited") == 0 ? "bad" : "none");
 		E(b, a->state);
 		hv_buf_printf(b, "</td><td class=\"num\">%s</td>"
 		    "<td class=\"num\">%s</td>", hv_report_ms(a->ttd_ms, d,

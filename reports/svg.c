@@ -107,6 +107,9 @@ alerts(struct hv_buf *b, const struct hv_report_run *x)
 	for (i = 0; i < x->nalerts; i++) {
 		const struct hv_report_alert	*a = &x->alerts[i];
 
+		/* An alert not evaluated (nothing changed) has no mark. */
+		if (a->fired_at == 0 && strcmp(a->state, "missed") != 0)
+			continue;
 		missed = a->fired_at == 0;
 		at = missed ? (a->injected_at ? a->injected_at +
 		    a->within_ms : 0) : a->fired_at;
