@@ -20,7 +20,10 @@ LIMIT_S=2.0
 # a probe that does not recover); each has three steps, a fault, an alert
 # and a figure.
 gen() {
-	"$HAVOC" runs --db "$1" >/dev/null
+	printf 'version: 1\ntitle: nothing\nmethod:\n  - pause: 1ms\n' \
+	    >"$T/nothing.yaml"
+	"$HAVOC" run "$T/nothing.yaml" --db "$1" --quiet >/dev/null 2>&1
+	sqlite3 "$1" 'DELETE FROM steps; DELETE FROM runs'
 	python3 - "$1" "$2" "$3" <<'EOF'
 import random, sqlite3, sys, time
 db, nruns, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

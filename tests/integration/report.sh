@@ -68,9 +68,8 @@ check "  it says to use --format" grep -q 'use --format' err.txt
 check "unknown format: usage error (64)" test $? = 64
 "$HAVOC" report --from 2026-13-01 >/dev/null 2>&1
 check "bad time: usage error (64)" test $? = 64
-"$HAVOC" report --run 42 >/dev/null 2>err.txt
-check "no such run: exit 1" test $? = 1
-check "  with a clear message" grep -q 'havoc: no run 42' err.txt
+"$HAVOC" report --run 1 >/dev/null 2>err.txt
+check "no database: exit 66, and none is made" test $? = 66 -a ! -e "$HAVOC_DB"
 
 # --- real runs ---------------------------------------------------------------
 
@@ -131,6 +130,10 @@ check "the hostile rows are stored" test "$(sql "select count(*) from steps wher
 
 # --- figures worked out from the rows of the real runs ---------------------
 
+"$HAVOC" report --run 42 >/dev/null 2>err.txt
+check "no such run: exit 1" test $? = 1
+check "  with a clear message" grep -q 'havoc: no run 42' err.txt
+
 "$HAVOC" report --run 1 --format json -o run1.json
 check "report --run 1 --format json" test $? = 0
 # The time to recover by its definition (SPEC, run semantics 8), from the
@@ -187,9 +190,13 @@ EOF
 
 # --- figures worked out by hand from inserted rows -------------------------
 
-# Four runs on 2026-03-03 in their own store, written by havoc's schema.
-"$HAVOC" runs --db hand.db >/dev/null
+# Four runs on 2026-03-03 in their own store, made by havoc (a run of a
+# pause, then removed, leaves havoc's schema).
+printf 'version: 1\ntitle: nothing\nmethod:\n  - pause: 1ms\n' >nothing.yaml
+"$HAVOC" run nothing.yaml --db hand.db --quiet >/dev/null 2>&1
 sqlite3 hand.db <<'EOF'
+DELETE FROM steps;
+DELETE FROM runs;
 INSERT INTO runs (id, experiment, file, file_hash, seed, controller, pid,
     status, deviated, exit_code, reason, started_at, ended_at, tags_json)
 VALUES
