@@ -33,6 +33,7 @@ struct read {
 		int	(*gameday)(const struct hv_rgameday_row *, void *);
 		int	(*experiment)(const struct hv_rexperiment_row *,
 			    void *);
+		int	(*skip)(const struct hv_rskip_row *, void *);
 	} fn;
 };
 
@@ -479,6 +480,53 @@ hv_store_report_gamedays(struct hv_store *s, const char *name, int64_t id,
 	rd.fn.gameday = fn;
 	rd.arg = arg;
 	return run_read(&rd, gameday_row, err);
+}
+
+static int
+skip_row(struct read *rd)
+{
+	sqlite3_stmt		*st = rd->st;
+	struct hv_rskip_row	 k;
+
+	k.name = text(st, 0);
+	k.file = text(st, 1);
+	k.reason = text(st, 2);
+	k.detail = text(st, 3);
+	k.scheduled_at = num(st, 4, 0);
+	return rd->fn.skip(&k, rd->arg);
+}
+
+int
+hv_store_report_skips(struct hv_store *s, const char *name, int64_t from,
+    int64_t to, int (*fn)(const struct hv_rskip_row *, void *), void *arg,
+    struct hv_buf *err)
+{
+	struct read	rd;
+	int		rc;
+
+	/* The table comes with the scheduler's migration. */
+	if (prepare(&rd, s, "read skips", "SELECT 1 FROM sqlite_master"
+	    " WHERE type = 'table' AND name = 'gameday_skips'", err) == -1)
+		return -1;
+	rc = sqlite3_step(rd.st);
+	sqlite3_finalize(rd.st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return hv_error(err, "store: read skips: %s",
+		    sqlite3_errmsg(hv_store_sqlite(s)));
+	if (prepare(&rd, s, "read skips", "SELECT name, file, reason, detail,"
+	    " scheduled_at FROM gameday_skips WHERE (?1 IS NULL OR name = ?1)"
+	    " AND scheduled_at >= ?2 AND (?3 = 0 OR scheduled_at < ?3)"
+	    " ORDER BY scheduled_at, id", err) == -1)
+		return -1;
+	if (name != NULL)
+		sqlite3_bind_text(rd.st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(rd.st, 2, from);
+	sqlite3_bind_int64(rd.st, 3, to);
+	rd.fn.skip = fn;
+	rd.arg = arg;
+	return run_read(&rd, skip_row, err);
 }
 
 static int

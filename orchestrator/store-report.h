@@ -126,6 +126,15 @@ struct hv_rgameday_row {
 	int64_t		 ended_at;
 };
 
+/* A game-day slot the scheduler did not run. */
+struct hv_rskip_row {
+	const char	*name;
+	const char	*file;
+	const char	*reason;	/* missed, concurrency, error */
+	const char	*detail;
+	int64_t		 scheduled_at;
+};
+
 struct hv_rexperiment_row {
 	const char	*experiment;
 	const char	*file;		/* of its latest run */
@@ -172,6 +181,16 @@ int	 hv_store_report_samples(struct hv_store *, int64_t run,
 int	 hv_store_report_gamedays(struct hv_store *, const char *name,
 	    int64_t id, int64_t before,
 	    int (*fn)(const struct hv_rgameday_row *, void *), void *,
+	    struct hv_buf *err);
+
+/*
+ * The skipped slots of the game day name (NULL: of every game day)
+ * scheduled in [from, to), oldest first. A store that has no skips (made
+ * before game days kept them) has none.
+ */
+int	 hv_store_report_skips(struct hv_store *, const char *name,
+	    int64_t from, int64_t to,
+	    int (*fn)(const struct hv_rskip_row *, void *), void *,
 	    struct hv_buf *err);
 
 /* Every experiment title ever run, with its latest run, oldest first. */

@@ -156,6 +156,7 @@ hv_report_kind_words(const char *kind)
 		{ "aborted", "Aborted" },
 		{ "interrupted", "Interrupted" },
 		{ "drift", "Drift" },
+		{ "skipped", "Game day skipped" },
 	};
 	size_t	i;
 

@@ -284,8 +284,10 @@ fix(struct hv_buf *b, const struct hv_report *r)
 		E(b, f->experiment);
 		hv_buf_puts(b, " \xc2\xb7 ");
 		if (f->count > 1)
-			hv_buf_printf(b, "%zu times, last in ", f->count);
-		run_ref(b, r, f->last_run);
+			hv_buf_printf(b, "%zu times, last%s", f->count,
+			    f->last_run > 0 ? " in " : "");
+		if (f->last_run > 0)
+			run_ref(b, r, f->last_run);
 		hv_buf_printf(b, " \xc2\xb7 %s</span></li>\n",
 		    hv_report_time(f->last_at, t, sizeof t));
 	}
@@ -394,7 +396,29 @@ runs_table(struct hv_buf *b, const struct hv_report *r)
 		td(b, "wrap", x->reason);
 		hv_buf_puts(b, "</tr>\n");
 	}
-	hv_buf_puts(b, "</tbody></table></div></section>\n");
+	hv_buf_puts(b, "</tbody></table></div>\n");
+	if (r->nskips > 0)
+		hv_buf_printf(b, "<h4>Skipped %s</h4><ul>\n", r->kind ==
+		    HV_REPORT_GAMEDAY ? "since the game day before" :
+		    "game days");
+	for (i = 0; i < r->nskips; i++) {
+		const struct hv_report_skip	*k = &r->skips[i];
+
+		hv_buf_printf(b, "<li>%s: ", hv_report_time(k->scheduled_at,
+		    t, sizeof t));
+		E(b, k->name);
+		hv_buf_puts(b, " did not run (");
+		E(b, k->reason);
+		hv_buf_puts(b, ")");
+		if (k->detail != NULL) {
+			hv_buf_puts(b, ": ");
+			E(b, k->detail);
+		}
+		hv_buf_puts(b, "</li>\n");
+	}
+	if (r->nskips > 0)
+		hv_buf_puts(b, "</ul>\n");
+	hv_buf_puts(b, "</section>\n");
 }
 
 static void

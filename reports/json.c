@@ -256,6 +256,14 @@ report_json(const struct hv_report *r)
 	else
 		json_object_set_new(o, "gameday", json_null());
 	a = json_array();
+	for (i = 0; i < r->nskips; i++)
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o, s:I}",
+		    "name", r->skips[i].name, "file", str(r->skips[i].file),
+		    "reason", r->skips[i].reason, "detail",
+		    str(r->skips[i].detail), "scheduled_at",
+		    (json_int_t)r->skips[i].scheduled_at));
+	json_object_set_new(o, "skips", a);
+	a = json_array();
 	for (i = 0; i < r->nruns; i++)
 		json_array_append_new(a, run_json(&r->runs[i]));
 	json_object_set_new(o, "runs", a);

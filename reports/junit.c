@@ -149,6 +149,24 @@ testcase(struct hv_buf *b, const struct hv_report *r,
 	hv_buf_printf(b, "</%s>\n    </testcase>\n", el);
 }
 
+/* A game-day slot that did not run, as a skipped test case. */
+static void
+skipped_slot(struct hv_buf *b, const struct hv_report_skip *k)
+{
+	char	t[40], *name;
+
+	name = hv_xasprintf("%s at %s", k->name, hv_report_time(
+	    k->scheduled_at, t, sizeof t));
+	hv_buf_puts(b, "    <testcase");
+	attr(b, "name", name);
+	attr(b, "classname", "havoc.gameday");
+	hv_buf_puts(b, " time=\"0.000\">\n      <skipped");
+	attr(b, "message", k->detail != NULL ? k->detail : k->reason);
+	attr(b, "type", k->reason);
+	hv_buf_puts(b, "/>\n    </testcase>\n");
+	free(name);
+}
+
 /* One suite: the runs with game day id gd (0: runs outside one). */
 static void
 suite(struct hv_buf *b, const struct hv_report *r, int64_t gd)
@@ -174,6 +192,10 @@ suite(struct hv_buf *b, const struct hv_report *r, int64_t gd)
 		if (x->ended_at > last)
 			last = x->ended_at;
 	}
+	if (r->gameday != NULL && r->gameday->id == gd) {
+		tests += r->nskips;
+		skipped += r->nskips;
+	}
 	if (r->gameday != NULL && r->gameday->id == gd)
 		name = hv_xasprintf("game day %s", r->gameday->name);
 	else if (gd != 0)
@@ -193,6 +215,9 @@ suite(struct hv_buf *b, const struct hv_report *r, int64_t gd)
 	for (i = 0; i < r->nruns; i++)
 		if (r->runs[i].gameday == gd)
 			testcase(b, r, &r->runs[i]);
+	for (i = 0; r->gameday != NULL && r->gameday->id == gd &&
+	    i < r->nskips; i++)
+		skipped_slot(b, &r->skips[i]);
 	hv_buf_puts(b, "  </testsuite>\n");
 }
 
@@ -229,7 +254,8 @@ junit_write(const struct hv_report *r, struct hv_buf *out,
 	hv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<testsuites");
 	attr(out, "name", r->title);
-	attr_num(out, "tests", r->nruns);
+	attr_num(out, "tests", r->nruns + (r->gameday != NULL ? r->nskips :
+	    0));
 	attr_num(out, "failures", failures);
 	attr_num(out, "errors", errors);
 	attr_secs(out, "time", span);

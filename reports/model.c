@@ -907,6 +907,60 @@ run_trend(struct build *b, const struct hv_report_run *x)
 	return 0;
 }
 
+/* Skipped game-day slots. */
+
+static int
+add_skip(const struct hv_rskip_row *row, void *arg)
+{
+	struct hv_report	*r = arg;
+	struct hv_report_skip	*k;
+
+	r->skips = hv_xreallocarray(r->skips, r->nskips + 1,
+	    sizeof *r->skips);
+	k = &r->skips[r->nskips++];
+	k->name = dup(row->name);
+	k->file = dup(row->file);
+	k->reason = dup(row->reason);
+	k->detail = dup(row->detail);
+	k->scheduled_at = row->scheduled_at;
+	return 0;
+}
+
+/* The slots skipped since the game day before, or in the period. */
+static int
+skips(struct build *b, const struct gdfind *gd)
+{
+	struct hv_report	*r = b->r;
+	int64_t			 from = r->from, to = r->to;
+	size_t			 i;
+	char			 t[40];
+
+	if (r->kind == HV_REPORT_RUN)
+		return 0;
+	if (r->kind == HV_REPORT_GAMEDAY) {
+		/* The trend's points are the game days, oldest first. */
+		from = r->ntrend >= 2 ? r->trend[r->ntrend - 2].from + 1 : 0;
+		to = r->to + 1;
+	}
+	if (hv_store_report_skips(b->st, r->kind == HV_REPORT_GAMEDAY ?
+	    gd->g->name : NULL, from, to, add_skip, r, b->err) == -1)
+		return -1;
+	for (i = 0; i < r->nskips; i++) {
+		struct hv_report_skip	*k = &r->skips[i];
+		struct hv_report_run	 x;
+
+		/* A finding needs a run; a skip has none, so it stands in. */
+		memset(&x, 0, sizeof x);
+		x.experiment = k->name;
+		find(r, "skipped", HV_LEVEL_WARN, &x, k->reason,
+		    k->scheduled_at, "The game day %s did not run at %s "
+		    "(%s)%s%s", k->name, hv_report_time(k->scheduled_at, t,
+		    sizeof t), k->reason, k->detail ? ": " : "",
+		    k->detail ? k->detail : "");
+	}
+	return 0;
+}
+
 /* Experiments not run lately. */
 
 struct stale_walk {
@@ -1198,6 +1252,10 @@ build(struct build *b)
 		}
 	}
 
+	if (skips(b, &gd) == -1)
+		goto done;
+	qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
+
 	sw.b = b;
 	sw.before = (r->to ? r->to : r->generated_at) - r->stale_ms;
 	if (hv_store_report_experiments(b->st, add_stale, &sw, b->err) == -1)
@@ -1288,6 +1346,13 @@ hv_report_free(struct hv_report *r)
 	}
 	free(r->stale);
 	gameday_free(r->gameday);
+	for (i = 0; i < r->nskips; i++) {
+		free(r->skips[i].name);
+		free(r->skips[i].file);
+		free(r->skips[i].reason);
+		free(r->skips[i].detail);
+	}
+	free(r->skips);
 	for (i = 0; i < r->nruns; i++)
 		run_release(&r->runs[i]);
 	free(r->runs);

@@ -187,6 +187,12 @@ struct hv_report_stale {
 	int64_t		 last_at, runs;
 };
 
+/* A game-day slot the scheduler did not run, and why. */
+struct hv_report_skip {
+	char		*name, *file, *reason, *detail;
+	int64_t		 scheduled_at;
+};
+
 struct hv_report_gameday {
 	int64_t		 id;
 	char		*name, *file, *status;
@@ -221,6 +227,12 @@ struct hv_report {
 	size_t			 nstale;
 	int64_t			 stale_ms;
 	struct hv_report_gameday *gameday;	/* or NULL */
+	/*
+	 * Skipped game-day slots: of a game day since the one before it; of
+	 * every game day in a period.
+	 */
+	struct hv_report_skip	*skips;
+	size_t			 nskips;
 
 	struct hv_report_run	*runs;		/* oldest first */
 	size_t			 nruns;

@@ -231,10 +231,11 @@ put_summary(struct hv_buf *b, const struct hv_report *r)
 		hv_buf_puts(b, " [");
 		put_clean(b, f->experiment, 60);
 		if (f->count > 1)
-			hv_buf_printf(b, "; %zu times, last in run %" PRId64
-			    "]\n", f->count, f->last_run);
-		else
-			hv_buf_printf(b, "; run %" PRId64 "]\n", f->last_run);
+			hv_buf_printf(b, "; %zu times", f->count);
+		if (f->last_run > 0)
+			hv_buf_printf(b, "; %srun %" PRId64, f->count > 1 ?
+			    "last in " : "", f->last_run);
+		hv_buf_puts(b, "]\n");
 	}
 	if (r->nstale > 0)
 		hv_buf_printf(b, "\nnot run in the last %s:\n",

@@ -258,8 +258,27 @@ sql "insert into gamedays (id, name, file, started_at, ended_at, status)
     select 1, 'weekly-web', 'gamedays/weekly-web.yaml', min(started_at),
     max(ended_at), 'completed' from runs where id < $hostile"
 sql "update runs set gameday_id = 1 where id < $hostile"
+# A slot the scheduler skipped before it (the table comes with game days;
+# made here if this store predates them).
+sql "create table if not exists gameday_skips (id integer primary key,
+    name text not null, file text, scheduled_at integer not null,
+    reason text not null, detail text, recorded_at integer not null)"
+sql "insert into gameday_skips (name, file, scheduled_at, reason, detail,
+    recorded_at) values ('weekly-web', 'gamedays/weekly-web.yaml',
+    (select started_at - 604800000 from gamedays where id = 1), 'missed',
+    'the daemon was down <b>at the time</b>', 0)"
 "$HAVOC" report --gameday weekly-web -o gameday.xml
 check "report --gameday NAME -o FILE.xml" test $? = 0
+"$HAVOC" report --gameday weekly-web --format json -o gameday.json
+py "the game day: its runs in order and its skipped slot" <<'EOF'
+import json
+r = json.load(open('gameday.json'))
+assert r['kind'] == 'gameday' and r['gameday']['name'] == 'weekly-web'
+assert [x['id'] for x in r['runs']] == sorted(x['id'] for x in r['runs'])
+assert len(r['runs']) == 3 and all(x['detailed'] for x in r['runs'])
+assert [k['reason'] for k in r['skips']] == ['missed'], r['skips']
+assert any(f['kind'] == 'skipped' for f in r['findings']), r['findings']
+EOF
 if command -v xmllint >/dev/null; then
 	for f in held.xml deviated.xml gameday.xml; do
 		xmllint --noout --schema "$XSD" "$f" 2>xmllint.txt
@@ -279,11 +298,13 @@ x = JUnitXml.fromfile('gameday.xml')
 suites = list(x)
 assert len(suites) == 1 and suites[0].name == 'game day weekly-web', [s.name for s in suites]
 cases = list(suites[0])
-assert len(cases) == 3, len(cases)
+assert len(cases) == 4, len(cases)
+skips = [c for c in cases if any(r._tag == 'skipped' for r in c.result)]
+assert len(skips) == 1 and skips[0].result[0].type == 'missed', skips
 bad = [c for c in cases if any(isinstance(r, Failure) for r in c.result)]
 assert len(bad) == 1 and 'marker survives' in bad[0].name, [c.name for c in bad]
 assert 'steady state after' in bad[0].result[0].message, bad[0].result[0].message
-assert suites[0].failures == 1 and suites[0].errors == 0 and suites[0].tests == 3
+assert suites[0].failures == 1 and suites[0].errors == 0 and suites[0].tests == 4
 EOF
 	py "havoc run --junit: the deviated run is a failure with its reason" <<'EOF'
 from junitparser import JUnitXml, Failure
@@ -339,6 +360,11 @@ if [ -n "$CHROMIUM" ]; then
 	check "chromium renders the hostile report" test -s dom.html
 	"$PY" domcheck.py dom.html >domcheck.txt
 	check "no hostile markup became an element or ran (DOM after scripts)" test $? = 0 || cat domcheck.txt
+	chrome --dump-dom "file://$T/gameday.html" >gdom.html
+	"$PY" domcheck.py gdom.html >gdomcheck.txt
+	check "the game day's page has only the report's own elements" test $? = 0 || cat gdomcheck.txt
+	grep -q 'the daemon was down &lt;b&gt;at the time&lt;/b&gt;' gdom.html
+	check "  and the skip's detail as text" test $? = 0
 	grep -q "&lt;script&gt;document.title='pwned'&lt;/script&gt;" dom.html
 	check "the hostile title is shown as text" test $? = 0
 	grep -q '&lt;img src=x onerror=alert(2)&gt;web-1' dom.html
