@@ -1219,7 +1219,6 @@ build(struct build *b)
 		goto done;
 	for (i = 0; i < l.n; i++)
 		run_findings(r, &l.v[i]);
-	qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
 
 	/* The trend, and the figure to compare the score with. */
 	r->score_before = -1;
@@ -1254,7 +1253,9 @@ build(struct build *b)
 
 	if (skips(b, &gd) == -1)
 		goto done;
-	qsort(r->findings, r->nfindings, sizeof *r->findings, cmp_finding);
+	if (r->nfindings > 0)
+		qsort(r->findings, r->nfindings, sizeof *r->findings,
+		    cmp_finding);
 
 	sw.b = b;
 	sw.before = (r->to ? r->to : r->generated_at) - r->stale_ms;
