@@ -282,12 +282,13 @@ fix(struct hv_buf *b, const struct hv_report *r)
 		E(b, f->text);
 		hv_buf_puts(b, "</span><span class=\"where\">");
 		E(b, f->experiment);
-		hv_buf_puts(b, " \xc2\xb7 ");
 		if (f->count > 1)
-			hv_buf_printf(b, "%zu times, last%s", f->count,
-			    f->last_run > 0 ? " in " : "");
-		if (f->last_run > 0)
+			hv_buf_printf(b, " \xc2\xb7 %zu times", f->count);
+		if (f->last_run > 0) {
+			hv_buf_puts(b, f->count > 1 ? ", last in " :
+			    " \xc2\xb7 ");
 			run_ref(b, r, f->last_run);
+		}
 		hv_buf_printf(b, " \xc2\xb7 %s</span></li>\n",
 		    hv_report_time(f->last_at, t, sizeof t));
 	}
