@@ -1082,27 +1082,45 @@ choose(struct build *b, struct hv_store_scope *sc, struct gdfind *gd)
 {
 	const struct hv_report_query	*q = b->q;
 	struct hv_report		*r = b->r;
+	struct gdfind			 one;
+	const char			*name = q->gameday;
+	int64_t				 at = q->at;
 	char				 t1[32], t2[32];
+	int				 rc;
 
 	memset(sc, 0, sizeof *sc);
+	memset(&one, 0, sizeof one);
 	if (q->run > 0) {
 		r->kind = HV_REPORT_RUN;
 		sc->run = q->run;
 		return 0;
 	}
-	if (q->gameday != NULL) {
-		r->kind = HV_REPORT_GAMEDAY;
-		if (hv_store_report_gamedays(b->st, q->gameday, 0, q->at,
-		    take_gameday, gd, b->err) == -1)
+	if (q->gameday_id > 0 && q->gameday == NULL) {
+		/* One game day by id: then as by its name, at its start. */
+		if (hv_store_report_gamedays(b->st, NULL, q->gameday_id, 0,
+		    take_gameday, &one, b->err) == -1)
 			return -1;
-		if (gd->g == NULL) {
-			if (q->at > 0)
-				return hv_error(b->err, "no game day %s "
-				    "started by %s", q->gameday,
-				    hv_report_time(q->at, t1, sizeof t1));
-			return hv_error(b->err, "no game day %s",
-			    q->gameday);
+		if (one.g == NULL)
+			return hv_error(b->err, "no game day %" PRId64,
+			    q->gameday_id);
+		name = one.g->name;
+		at = one.g->started_at;
+	}
+	if (name != NULL) {
+		r->kind = HV_REPORT_GAMEDAY;
+		rc = hv_store_report_gamedays(b->st, name, 0, at,
+		    take_gameday, gd, b->err);
+		if (rc == 0 && gd->g == NULL) {
+			if (at > 0)
+				rc = hv_error(b->err, "no game day %s "
+				    "started by %s", name,
+				    hv_report_time(at, t1, sizeof t1));
+			else
+				rc = hv_error(b->err, "no game day %s", name);
 		}
+		gameday_free(one.g);
+		if (rc == -1)
+			return -1;
 		r->gameday = gd->g;
 		sc->gameday = gd->g->id;
 		r->title = hv_xasprintf("Game day %s, %s", gd->g->name,

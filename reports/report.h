@@ -60,12 +60,14 @@ enum hv_report_level {
 
 /*
  * What to report on: one run (run > 0), one game day (gameday: its
- * latest, or the one under way or last started at time at), else the runs
- * started in [from, to). Runs must carry every tag in tags.
+ * latest, or the one under way or last started at time at; or the game
+ * day gameday_id, as a scheduler that just ran it knows it), else the
+ * runs started in [from, to). Runs must carry every tag in tags.
  */
 struct hv_report_query {
 	int64_t		 run;
 	const char	*gameday;
+	int64_t		 gameday_id;
 	int64_t		 at;
 	int64_t		 from;
 	int64_t		 to;

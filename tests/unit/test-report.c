@@ -379,6 +379,25 @@ test_gameday(void **state)
 	assert_int_equal(r->nruns, 1);
 	hv_report_free(r);
 
+	/* By id, as the scheduler asks for the game day it just ran. */
+	q.gameday = NULL;
+	q.at = 0;
+	q.gameday_id = g1;
+	r = build(s, &q);
+	assert_int_equal(r->gameday->id, g1);
+	assert_int_equal(r->ntrend, 1);
+	hv_report_free(r);
+	q.gameday_id = g2;
+	r = build(s, &q);
+	assert_int_equal(r->gameday->id, g2);
+	assert_int_equal(r->ntrend, 2);
+	hv_report_free(r);
+	q.gameday_id = 77;
+	assert_int_equal(hv_report_build(s, &q, &r, &err), -1);
+	assert_string_equal(err.s, "no game day 77");
+	hv_buf_reset(&err);
+	q.gameday_id = 0;
+
 	q.gameday = "nightly";
 	q.at = 0;
 	assert_int_equal(hv_report_build(s, &q, &r, &err), -1);
