@@ -409,3 +409,8 @@ hv_http_urlencode(struct hv_buf *out, const char *s)
 		hv_buf_putc(out, hex[c & 0x0f]);
 	}
 }
+
+const struct hv_transport hv_transport_http = {
+	.name = "http",
+	.cancel = hv_http_call_cancel,
+};

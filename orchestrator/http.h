@@ -4,10 +4,10 @@
  * Two layers: http.c is the engine, transfers on the loop (the only file
  * that includes <curl/curl.h>); http-call.c is the request and judging
  * layer that drivers share (their common parameters, labels, expected
- * statuses, summaries). Every loop has at
- * most one multi handle, created by the first request and kept in the
- * loop's HV_SLOT_HTTP slot until hv_loop_free(). Transfers run
- * concurrently on the loop; none of them blocks.
+ * statuses, summaries) and the HTTP transport. Every loop has at most one
+ * multi handle, created by the first request and kept in the loop's
+ * HV_SLOT_HTTP slot until hv_loop_free(). Transfers run concurrently on
+ * the loop; none of them blocks.
  *
  * What a transfer does, whoever starts it:
  *   - only http and https, also after a redirect (no file://, gopher://);

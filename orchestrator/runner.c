@@ -16,7 +16,6 @@
 #include <jansson.h>
 
 #include "loop.h"
-#include "remote.h"
 #include "run-int.h"
 #include "ssh.h"
 #include "store.h"
@@ -237,51 +236,61 @@ preflight(struct runner *r)
 	}
 }
 
-/* Adds the hosts of the targeted steps in s to a set. */
+/* Adds the hosts of the steps in s that go through t to a set. */
 static void
-add_hosts(struct runner *r, const struct hv_step *s, size_t n,
-    const struct hv_host **set, size_t *count)
+add_hosts(struct runner *r, const struct hv_transport *t,
+    const struct hv_step *s, size_t n, const struct hv_host **set,
+    size_t *count)
 {
-	const struct hv_targets	*t;
+	const struct hv_targets	*tg;
 	size_t			 i, j, k;
 
 	for (i = 0; i < n; i++) {
-		if (s[i].driver == NULL || !s[i].driver->ssh)
+		if (s[i].driver == NULL ||
+		    hv_driver_transport(s[i].driver) != t)
 			continue;
-		t = hv_plan_targets(&r->plan, &s[i]);
-		for (j = 0; j < t->n; j++) {
-			for (k = 0; k < *count && set[k] != t->hosts[j]; k++)
+		tg = hv_plan_targets(&r->plan, &s[i]);
+		for (j = 0; j < tg->n; j++) {
+			for (k = 0; k < *count && set[k] != tg->hosts[j]; k++)
 				;
 			if (k == *count)
-				set[(*count)++] = t->hosts[j];
+				set[(*count)++] = tg->hosts[j];
 		}
 	}
 }
 
 /*
- * Every host a step will reach over SSH must answer (host key checked,
- * authenticated) before anything is injected anywhere: a host that
- * cannot be reached, or whose key does not match, stops the run here.
+ * Every host a step will reach must answer through its transport (for
+ * SSH: host key checked, authenticated) before anything is injected
+ * anywhere: a host that cannot be reached stops the run here.
  */
 static void
 connect_targets(struct runner *r)
 {
+	const struct hv_transport *t;
 	const struct hv_host	**set;
 	struct hv_buf		  err = HV_BUF_INIT;
-	size_t			  n = 0;
+	size_t			  i, n;
 	int			  failed;
 	int64_t			  t0;
 
 	set = hv_xcalloc(r->x->inv->nhosts + 1, sizeof *set);
-	add_hosts(r, r->x->steady, r->x->nsteady, set, &n);
-	add_hosts(r, r->x->method, r->x->nmethod, set, &n);
-	add_hosts(r, r->x->rollbacks, r->x->nrollbacks, set, &n);
-	add_hosts(r, r->x->alerts, r->x->nalerts, set, &n);
-	add_hosts(r, r->x->preflight, r->x->npreflight, set, &n);
-	if (n > 0) {
+	for (i = 0; hv_transports[i] != NULL && !run_stopping(r); i++) {
+		t = hv_transports[i];
+		if (t->connect == NULL)
+			continue;
+		n = 0;
+		add_hosts(r, t, r->x->steady, r->x->nsteady, set, &n);
+		add_hosts(r, t, r->x->method, r->x->nmethod, set, &n);
+		add_hosts(r, t, r->x->rollbacks, r->x->nrollbacks, set, &n);
+		add_hosts(r, t, r->x->alerts, r->x->nalerts, set, &n);
+		add_hosts(r, t, r->x->preflight, r->x->npreflight, set, &n);
+		if (n == 0)
+			continue;
 		t0 = hv_mono_ms();
-		run_note(r, "connecting to %zu host%s", n, n == 1 ? "" : "s");
-		failed = hv_remote_check_hosts(&r->ctx, set, n, &err);
+		run_note(r, "connecting to %zu host%s (%s)", n, n == 1 ? "" :
+		    "s", t->name);
+		failed = t->connect(&r->ctx, set, n, &err);
 		if (failed > 0)
 			run_stop(r, "cannot reach %d of %zu hosts: %s", failed,
 			    n, err.s);
