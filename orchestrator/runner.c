@@ -480,6 +480,23 @@ vars_json(const struct hv_experiment *x)
 	return out;
 }
 
+/* The experiment's tags as a JSON array, for reports to filter on. */
+static char *
+tags_json(const struct hv_experiment *x)
+{
+	json_t	*a = json_array();
+	char	*s, *out;
+	size_t	 i;
+
+	for (i = 0; i < x->ntags; i++)
+		json_array_append_new(a, json_string(x->tags[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	out = hv_xstrdup(s != NULL ? s : "[]");
+	free(s);
+	json_decref(a);
+	return out;
+}
+
 static void
 runner_release(struct runner *r)
 {
@@ -502,13 +519,14 @@ begin(struct runner *r, struct hv_run_result *res)
 	struct hv_run_info	 info;
 	struct hv_buf		 err = HV_BUF_INIT;
 	struct hv_event		 ev;
-	char			 host[256], *vj, *pj, *text;
+	char			 host[256], *vj, *pj, *tj, *text;
 
 	if (gethostname(host, sizeof host) == -1)
 		host[0] = '\0';
 	host[sizeof host - 1] = '\0';
 	vj = vars_json(r->x);
 	pj = hv_plan_json(r->x, &r->plan);
+	tj = tags_json(r->x);
 	memset(&info, 0, sizeof info);
 	info.experiment = r->x->title;
 	info.file = r->x->path;
@@ -520,9 +538,11 @@ begin(struct runner *r, struct hv_run_result *res)
 	info.controller = host;
 	info.pid = (int)getpid();
 	info.started_at = hv_wall_ms();
+	info.tags_json = tj;
 	r->run = hv_store_run_begin(r->st, &info, &err);
 	free(vj);
 	free(pj);
+	free(tj);
 	if (r->run == -1) {
 		r->run = 0;
 		res->exit_code = HV_EXIT_ABORTED;

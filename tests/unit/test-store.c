@@ -461,9 +461,13 @@ test_migrate_from_1(void **state)
 	unsigned char		 h[100];
 
 	hv_store_close(open_ok(f->path));
-	/* Back to schema 1 as it shipped: no mark, no phase, old alerts. */
+	/*
+	 * Back to schema 1 as it shipped: no mark, no phase, no tags, old
+	 * alerts.
+	 */
 	raw_sql(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 1;"
-	    "ALTER TABLE runs DROP COLUMN phase; DROP TABLE alerts;"
+	    "ALTER TABLE runs DROP COLUMN phase;"
+	    "ALTER TABLE runs DROP COLUMN tags_json; DROP TABLE alerts;"
 	    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, run_id INTEGER NOT"
 	    " NULL REFERENCES runs (id) ON DELETE CASCADE, name TEXT NOT NULL,"
 	    " probe TEXT NOT NULL, within_ms INTEGER NOT NULL, injected_at"
