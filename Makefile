@@ -17,7 +17,7 @@ DESTDIR	?=
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
-PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3
+PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3 libxml-2.0
 
 ifdef SANITIZE
 BUILD		?= build/san
