@@ -47,15 +47,19 @@ SRCS	:= $(wildcard orchestrator/*.c orchestrator/actions/*.c \
 OBJS	:= $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS	:= $(filter-out $(BUILD)/orchestrator/main.o,$(OBJS))
 
+# Test programs that link havoc's modules (tests/tools/*.c).
+TOOL_SRCS	:= $(wildcard tests/tools/*.c)
+TOOL_BINS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+
 UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit unit-san integration lab-test check style demo \
+.PHONY: all tools test unit unit-san integration lab-test check style demo \
 	bench deps install uninstall clean
 
-all: $(BUILD)/havoc
+all: $(BUILD)/havoc $(TOOL_BINS)
 
 $(BUILD)/havoc: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
@@ -68,6 +72,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJS) $(UNIT_HOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HOBJS) $(LIBOBJS) $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS)
+
+tools: $(TOOL_BINS)
 
 # The runner's tests find their fake drivers through the registry seam.
 $(BUILD)/tests/test-runner: ALL_LDFLAGS += -Wl,--wrap=hv_driver_find
@@ -128,4 +138,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+	$(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.d)

@@ -577,7 +577,8 @@ is_retry_code(const char *code)
  * Reads an error document of either shape: EC2's
  * <Response><Errors><Error><Code/><Message/></Error></Errors>
  * <RequestID/></Response> or Auto Scaling's <ErrorResponse><Error>
- * <Type/><Code/><Message/></Error><RequestId/></ErrorResponse>.
+ * <Type/><Code/><Message/></Error><RequestId/></ErrorResponse>, and the
+ * mix of both that moto's signature and IAM checks send.
  */
 static int
 parse_error(struct hv_aws_call *c, const struct hv_xml_node *root)
@@ -585,12 +586,12 @@ parse_error(struct hv_aws_call *c, const struct hv_xml_node *root)
 	const struct hv_xml_node	*e;
 	const char			*code, *msg, *rid;
 
-	if (strcmp(root->name, "Response") == 0)
-		e = hv_xml_child(root, "Errors/Error");
-	else if (strcmp(root->name, "ErrorResponse") == 0)
-		e = hv_xml_child(root, "Error");
-	else
+	if (strcmp(root->name, "Response") != 0 &&
+	    strcmp(root->name, "ErrorResponse") != 0)
 		return -1;
+	/* moto's own checks answer <ErrorResponse><Errors><Error>. */
+	if ((e = hv_xml_child(root, "Errors/Error")) == NULL)
+		e = hv_xml_child(root, "Error");
 	if (e == NULL || (code = hv_xml_get(e, "Code")) == NULL)
 		return -1;
 	msg = hv_xml_get(e, "Message");
