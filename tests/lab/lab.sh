@@ -18,9 +18,15 @@
 #   status                    one line per host; exit 0 iff the lab is fully up
 #   destroy HOST              kill the host, delete its namespace and disk;
 #                             the host stays defined (inventory, address)
-#   create HOST [--image IMG] fresh host from golden image IMG (default: the
+#   create HOST [--image IMG] [--address IP]
+#                             fresh host from golden image IMG (default: the
 #                             image it had); new ssh host key, known_hosts
-#                             rewritten. A new name web-N/node-N adds a host.
+#                             rewritten. A new name web-N/node-N adds a host;
+#                             --address IP adds one of any short name at a
+#                             free address of the lab's subnet (the cloud
+#                             bridge's instances)
+#   remove HOST               destroy the host and forget it: inventory, the
+#                             lb's upstreams, mon's targets
 #   stop HOST                 graceful power-off (like `poweroff` inside); the
 #                             disk is kept. (`reboot` inside a host reboots
 #                             it with its disk; `poweroff`/`halt` stop it.)
@@ -351,6 +357,7 @@ snapshot_image() {
     touch "$LAB/images/.$name.templated"
   else
     manifest "$dst.tmp" >"$dst.tmp/etc/havoc-image.sha256"
+    /usr/bin/python3 "$LAB_SRC/bin/hvl-manifest" "$dst.tmp" || die "image $name: no manifest"
   fi
   mv "$dst.tmp" "$dst"
 }
@@ -539,10 +546,13 @@ host_teardown() {
 # building hosts
 ###########################################################################
 
-# define_host NAME IMAGE: write host.env (name, address, image, role)
+# define_host NAME IMAGE [ADDR]: write host.env (name, address, image,
+# role); ADDR for a host of any name (`create NAME --address`), else the
+# name's fixed address
 define_host() {
-  local n="$1" img="$2" addr hd
-  addr="$(host_addr "$n")" || die "bad host name '$n' (lb, mon, web-N, node-N; N <= 494)"
+  local n="$1" img="$2" addr="${3:-}" hd
+  [[ -n $addr ]] || addr="$(host_addr "$n")" ||
+    die "bad host name '$n' (lb, mon, web-N, node-N; N <= 494)"
   hd="$(hostdir "$n")"
   mkdir -p "$hd"
   {
@@ -622,6 +632,7 @@ prepare_host() {
     grep -rlZ -e '@HOSTNAME@' -e '@ADDRESS@' "$hd/image" |
       xargs -0r sed -i -e "s/@HOSTNAME@/$n/g" -e "s/@ADDRESS@/$H_ADDR/g"
     manifest "$hd/image" >"$hd/image/etc/havoc-image.sha256"
+    /usr/bin/python3 "$LAB/bin/hvl-manifest" "$hd/image" || die "$n: no image manifest"
   else
     ln -s "$img" "$hd/image"
   fi
@@ -918,33 +929,59 @@ cmd_destroy() {
   log "destroyed $1"
 }
 
-# cmd_create HOST [--image IMG]: a fresh host from a golden image
+# check_address ADDR: ADDR is a host address of the lab's subnet
+check_address() {
+  local IFS=. a
+  read -r -a a <<<"$1"
+  [[ $1 =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ && "${a[0]}.${a[1]}" == "$NET" ]] ||
+    die "--address $1 is not in the lab's subnet $NET.0.0/16"
+  ((a[2] <= 255 && a[3] <= 255)) || die "--address $1 is not an address"
+  [[ $1 != "$GATEWAY" && $1 != "$NET.0.0" && $1 != "$NET.255.255" ]] ||
+    die "--address $1 is reserved"
+}
+
+# cmd_create HOST [--image IMG] [--address IP]: a fresh host from a golden
+# image
 cmd_create() {
   need_root; need_lab
-  local n="${1:-}" img="" old="" new_web="" new_host=""
-  [[ -n $n ]] || die "usage: create HOST [--image NAME]"
+  local n="${1:-}" img="" old="" new_web="" new_host="" addr="" want=""
+  [[ -n $n ]] || die "usage: create HOST [--image NAME] [--address IP]"
   shift
   while (($#)); do
     case "$1" in
       --image) img="${2:-}"; [[ -n $img ]] || die "--image needs a name"; shift 2 ;;
       --image=*) img="${1#--image=}"; shift ;;
+      --address) want="${2:-}"; [[ -n $want ]] || die "--address needs an address"; shift 2 ;;
+      --address=*) want="${1#--address=}"; shift ;;
       *) die "create: unknown option $1" ;;
     esac
   done
-  local addr other
-  addr="$(host_addr "$n")" || die "bad host name '$n' (lb, mon, web-N, node-N; N <= 494)"
+  local other
+  if [[ -n $want ]]; then
+    # the netns and veth are PFX-NAME: at most 15 characters
+    [[ $n =~ ^[a-z][a-z0-9-]*$ && ${#n} -le $((14 - ${#PFX})) ]] ||
+      die "bad host name '$n' (a-z, 0-9, -; at most $((14 - ${#PFX})) characters)"
+    check_address "$want"
+    addr="$want"
+  elif host_load "$n"; then
+    addr="$H_ADDR"
+  else
+    addr="$(host_addr "$n")" || die "bad host name '$n' (lb, mon, web-N, node-N; N <= 494; or give --address)"
+  fi
   if host_load "$n"; then
     old="$H_IMAGE"
+    [[ $H_ADDR == "$addr" ]] || die "$n has address $H_ADDR (remove it first)"
   else
     for other in $(lab_hosts); do
       host_load "$other"
       [[ $H_ADDR != "$addr" ]] || die "$n would take $addr from $other"
     done
   fi
+  if [[ -z $img && -z $old && -n $want ]]; then img=web-v1; fi
   img="${img:-${old:-$(default_image "$n")}}"
   snapshot_image "$img"
   host_teardown "$n"
-  define_host "$n" "$img"
+  define_host "$n" "$img" "$addr"
   host_load "$n"
   [[ -z $old && $H_ROLE == web ]] && new_web=1
   [[ -z $old && $n != mon ]] && new_host=1
@@ -958,6 +995,25 @@ cmd_create() {
   [[ -n $new_host ]] && refresh_mon
   wait_monitored "$n"
   log "created $n from $img"
+}
+
+# cmd_remove HOST: destroy the host and forget it (inventory, known_hosts,
+# the lb's upstreams, mon's targets), as a cloud deregisters a terminated
+# instance
+cmd_remove() {
+  need_root; need_lab
+  (($# == 1)) || die "usage: remove HOST"
+  need_host "$1"
+  local role
+  host_load "$1"
+  role="$H_ROLE"
+  host_teardown "$1"
+  rm -rf --one-file-system "$(hostdir "$1")"
+  write_known_hosts
+  write_inventory
+  [[ $role == web ]] && refresh_lb
+  [[ $1 != mon ]] && refresh_mon
+  log "removed $1"
 }
 
 # wait_monitored NAME: when mon runs a ready Prometheus, wait (bounded)
@@ -1136,7 +1192,7 @@ main() {
   local cmd="${1:-help}"
   shift || true
   case "$cmd" in
-    deps | up | down | destroy | create | stop | start) with_lock "$cmd" "$@" ;;
+    deps | up | down | destroy | create | remove | stop | start) with_lock "$cmd" "$@" ;;
   esac
   case "$cmd" in
     deps) cmd_deps "$@" ;;
@@ -1145,6 +1201,7 @@ main() {
     status) cmd_status "$@" ;;
     destroy) cmd_destroy "$@" ;;
     create) cmd_create "$@" ;;
+    remove) cmd_remove "$@" ;;
     stop) cmd_stop "$@" ;;
     start) cmd_start "$@" ;;
     exec) cmd_exec "$@" ;;
