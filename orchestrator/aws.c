@@ -494,7 +494,7 @@ put_clean(struct hv_buf *b, const char *s)
 	size_t		i;
 	unsigned char	c;
 
-	for (i = 0; s[i] != '\0' && i < MSG_MAX; i++) {
+	for (i = 0; i < MSG_MAX && s[i] != '\0'; i++) {
 		c = (unsigned char)s[i];
 		hv_buf_putc(b, c < 0x20 || c == 0x7f ? ' ' : c);
 	}
