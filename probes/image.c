@@ -61,6 +61,13 @@ static const struct hv_param params[] = {
 	{ NULL }
 };
 
+static const struct hv_param image_expect[] = {
+	{ "drift", HV_T_BOOL, 0, "false", NULL,
+	  "false: no file or package drifted; true: some did (a planted "
+	  "change is seen); name and version must match either way" },
+	{ NULL }
+};
+
 /* Appends s with control characters replaced: host data is untrusted. */
 static void
 put_safe(struct hv_buf *b, const char *s)
@@ -241,7 +248,8 @@ judge(struct hv_call *call, const struct hv_ssh_res *res)
 			hv_buf_printf(&call->out, " and %d more",
 			    n - HV_IMAGE_SHOWN);
 	}
-	ok = n == 0 && strcmp(name, want_name) == 0 &&
+	ok = (n > 0) == hv_exp_bool(call, "drift") &&
+	    strcmp(name, want_name) == 0 &&
 	    strcmp(version, want_version) == 0;
 	if (strcmp(name, want_name) != 0 ||
 	    strcmp(version, want_version) != 0) {
@@ -252,7 +260,11 @@ judge(struct hv_call *call, const struct hv_ssh_res *res)
 		hv_buf_printf(&call->err, ", expected %s %s", want_name,
 		    want_version);
 	}
-	if (n > 0) {
+	if (n == 0 && hv_exp_bool(call, "drift")) {
+		if (call->err.len > 0)
+			hv_buf_puts(&call->err, "; ");
+		hv_buf_puts(&call->err, "no drift, and drift was expected");
+	} else if (n > 0 && !hv_exp_bool(call, "drift")) {
 		if (call->err.len > 0)
 			hv_buf_puts(&call->err, "; ");
 		hv_buf_printf(&call->err, "drift in %d: %s", n, drift.s);
@@ -292,6 +304,7 @@ const struct hv_driver hv_probe_image = {
 	.ssh = 1,
 	.summary = "each target runs the expected golden image, no drift",
 	.params = params,
+	.expect = image_expect,
 	.start = image_start,
 	.describe = image_describe,
 	.cancel = hv_remote_cancel,

@@ -68,7 +68,8 @@ sed -e "s|@INVENTORY@|$HAVOC_LAB_INVENTORY|" -e "s|@KEY@|$HAVOC_LAB_KEY|" \
 image_run() {
 	local rc=0
 	"$HAVOC" run "$T/image.yaml" --db "$DB" --var host="$1" \
-	    --var version="$2" --verbose >"$T/image.out" 2>&1 || rc=$?
+	    --var version="$2" --var drift="${3:-false}" --verbose \
+	    >"$T/image.out" 2>&1 || rc=$?
 	return $rc
 }
 out_has() { grep -qF -- "$1" "$T/image.out"; }
@@ -88,6 +89,10 @@ image_run web-1 1
 check "image: an added file is named" out_has "added /etc/havoc/planted"
 check "image: a removed file is named" out_has "removed /var/www/html/index.html"
 check "image: all three drifts are counted" out_has "drift in 3:"
+image_run web-1 1 true
+check "image: expect drift: true passes on the tampered host" test $? = 0
+image_run web-2 1 true
+check "image: expect drift: true fails on a clean host" test $? = 2
 # Tampering with the host's own lists does not hide a file.
 "$LAB" exec web-1 sh -c 'grep -v nginx.conf /etc/havoc-image/files >/tmp/f; cat /tmp/f >/etc/havoc-image/files'
 image_run web-1 1
