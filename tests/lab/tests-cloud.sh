@@ -210,12 +210,20 @@ healed() {
 check "terminate-in-asg: desired capacity kept, a replacement runs" wait_for 300 healed
 
 # Stop and start: the host powers off with its disk, and boots again.
-three_hosts() { [ "$(grep -c ' running$' "$HAVOC_CLOUD_DIR/bridge/hosts")" = 3 ]; }
-check "bridge: the group's 3 instances are running hosts" wait_for 600 three_hosts
+group_hosts() {
+	local id
+	group >"$T/after" 2>/dev/null
+	[ "$(wc -l <"$T/after")" = 3 ] || return 1
+	for id in $(cut -d' ' -f1 "$T/after"); do
+		[ "$(state_of "$id")" = running ] || return 1
+	done
+}
+check "bridge: the group's 3 instances are running hosts" wait_for 600 group_hosts
 v3=$(head -n 1 "$T/after" | cut -d' ' -f1)
 as_havoc stop "$v3" >/dev/null 2>&1
 stopped() { [ "$(state_of "$v3")" = stopped ]; }
-check "stop: the instance's host is powered off" wait_for 300 stopped
+check "stop: the instance's host is powered off" wait_for 300 stopped ||
+    tail -n 5 "$HAVOC_CLOUD_DIR/bridge.log"
 as_havoc start "$v3" >/dev/null 2>&1
 running() { [ "$(state_of "$v3")" = running ]; }
 check "start: the instance's host runs again" wait_for 600 running
