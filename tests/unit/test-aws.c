@@ -276,7 +276,7 @@ static int	counts[16];	/* requests per scenario, in the server */
 static const char *const scenarios[] = {
 	"/ok/", "/pages/", "/throttle/", "/5xx/", "/always/", "/auth/",
 	"/asgerr/", "/notxml/", "/imdsuser/", "/shape/", "/asgpages/",
-	"/hang/", NULL
+	"/hang/", "/resolve/", NULL
 };
 
 static int
@@ -383,6 +383,10 @@ check_shape(const struct httpd_req *req, int sc, const char *akid)
 	char		 auth[512], ctype[128], date[64], want[128];
 	const char	*svc = sc == 6 || sc == 10 ? "autoscaling" : "ec2";
 
+	if (sc == 12)
+		svc = strstr(req->body, "Action=DescribeAutoScaling") != NULL ?
+		    "autoscaling" : "ec2";
+
 	if (strcmp(req->method, "POST") != 0)
 		return "not a POST";
 	if (strchr(req->target, '?') != NULL)
@@ -410,6 +414,158 @@ check_shape(const struct httpd_req *req, int sc, const char *akid)
 	    strstr(req->raw, IMDS_SECRET) != NULL)
 		return "the secret was sent";
 	return NULL;
+}
+
+/*
+ * The values of a form's parameters prefix1, prefix2, ... (up to the
+ * first gap), decoded enough for ids: how many there are, into v.
+ */
+static size_t
+form_list(const char *body, const char *prefix, char v[][32], size_t max)
+{
+	char		 key[96];
+	const char	*p, *e;
+	size_t		 n;
+
+	for (n = 0; n < max + 1; n++) {
+		snprintf(key, sizeof key, "&%s%zu=", prefix, n + 1);
+		if ((p = strstr(body, key)) == NULL)
+			break;
+		if (n == max)
+			return max + 1;
+		p += strlen(key);
+		e = p + strcspn(p, "&");
+		snprintf(v[n], 32, "%.*s", (int)(e - p), p);
+	}
+	return n;
+}
+
+/* The number at the end of "i-big042" (42), or -1. */
+static int
+atoi_id(const char *id)
+{
+	long long	v;
+
+	if (strncmp(id, "i-big", 5) != 0 || hv_parse_int(id + 5, &v) == -1)
+		return -1;
+	return (int)v;
+}
+
+/* One instance of DescribeInstances in /resolve/. */
+static void
+put_instance(struct hv_buf *b, const char *id, const char *state,
+    const char *asg_tag)
+{
+	hv_buf_printf(b, "<item><instanceId>%s</instanceId><imageId>ami-1"
+	    "</imageId><instanceState><name>%s</name></instanceState>"
+	    "<privateIpAddress>10.1.%d.%d</privateIpAddress><tagSet>", id,
+	    state, (int)strlen(id), id[strlen(id) - 1]);
+	if (asg_tag != NULL)
+		hv_buf_printf(b, "<item><key>aws:autoscaling:groupName</key>"
+		    "<value>%s</value></item>", asg_tag);
+	hv_buf_puts(b, "</tagSet></item>");
+}
+
+/*
+ * /resolve/: a fleet. Group "big" has 230 members (i-big000..); every
+ * tenth one is stopped, every seventh Pending in the group. EC2 refuses
+ * more than 200 values of a filter, Auto Scaling more than 50 ids, as
+ * AWS does, so only a client that batches gets through. Tag Role=web
+ * finds i-t1 (in group web), i-t2 (a forged group tag, in no group) and
+ * i-t3 (in group other, without the tag).
+ */
+static void
+resolve(int fd, const struct httpd_req *req)
+{
+	static char	 v[260][32];
+	struct hv_buf	 b = HV_BUF_INIT;
+	const char	*body = req->body;
+	int		 running = strstr(body, "=instance-state-name&") != NULL &&
+			    strstr(body, "=running") != NULL;
+	size_t		 n, i;
+	int		 k;
+
+	if (strstr(body, "Action=DescribeAutoScalingGroups&") != NULL) {
+		hv_buf_puts(&b, "<DescribeAutoScalingGroupsResponse>"
+		    "<DescribeAutoScalingGroupsResult><AutoScalingGroups>");
+		if (strstr(body, "AutoScalingGroupNames.member.1=big") !=
+		    NULL) {
+			hv_buf_puts(&b, "<member><AutoScalingGroupName>big"
+			    "</AutoScalingGroupName><MinSize>1</MinSize>"
+			    "<MaxSize>300</MaxSize><DesiredCapacity>230"
+			    "</DesiredCapacity><Instances>");
+			for (k = 0; k < 230; k++)
+				hv_buf_printf(&b, "<member><InstanceId>i-big%03d"
+				    "</InstanceId><LifecycleState>%s"
+				    "</LifecycleState><HealthStatus>Healthy"
+				    "</HealthStatus></member>", k, k % 7 == 0 ?
+				    "Pending" : "InService");
+			hv_buf_puts(&b, "</Instances></member>");
+		}
+		hv_buf_puts(&b, "</AutoScalingGroups>"
+		    "</DescribeAutoScalingGroupsResult>"
+		    "</DescribeAutoScalingGroupsResponse>");
+	} else if (strstr(body, "Action=DescribeAutoScalingInstances&") !=
+	    NULL) {
+		if ((n = form_list(body, "InstanceIds.member.", v, 50)) > 50) {
+			xml(fd, 400, "<ErrorResponse><Error><Code>"
+			    "ValidationError</Code><Message>at most 50 "
+			    "instance ids</Message></Error></ErrorResponse>");
+			return;
+		}
+		hv_buf_puts(&b, "<DescribeAutoScalingInstancesResponse>"
+		    "<DescribeAutoScalingInstancesResult>"
+		    "<AutoScalingInstances>");
+		for (i = 0; i < n; i++) {
+			const char *g = strcmp(v[i], "i-t1") == 0 ? "web" :
+			    strcmp(v[i], "i-t3") == 0 ? "other" : NULL;
+
+			if (g != NULL)
+				hv_buf_printf(&b, "<member><InstanceId>%s"
+				    "</InstanceId><AutoScalingGroupName>%s"
+				    "</AutoScalingGroupName><LifecycleState>"
+				    "InService</LifecycleState><HealthStatus>"
+				    "HEALTHY</HealthStatus></member>", v[i], g);
+		}
+		hv_buf_puts(&b, "</AutoScalingInstances>"
+		    "</DescribeAutoScalingInstancesResult>"
+		    "</DescribeAutoScalingInstancesResponse>");
+	} else if (strstr(body, "&Filter.1.Name=instance-id&") != NULL) {
+		if ((n = form_list(body, "Filter.1.Value.", v, 200)) > 200) {
+			ec2_error(fd, 400, "InvalidParameterValue", "The "
+			    "maximum number of filter values is 200");
+			return;
+		}
+		hv_buf_puts(&b, "<DescribeInstancesResponse><reservationSet>"
+		    "<item><instancesSet>");
+		for (i = 0; i < n; i++) {
+			int stopped = atoi_id(v[i]) % 10 == 0;
+
+			if (!(running && stopped))
+				put_instance(&b, v[i], stopped ? "stopped" :
+				    "running", "big");
+		}
+		hv_buf_puts(&b, "</instancesSet></item></reservationSet>"
+		    "</DescribeInstancesResponse>");
+	} else if (strstr(body, "&Filter.1.Name=tag%3ARole&Filter.1.Value.1="
+	    "web") != NULL) {
+		hv_buf_puts(&b, "<DescribeInstancesResponse><reservationSet>"
+		    "<item><instancesSet>");
+		put_instance(&b, "i-t3", "running", NULL);
+		put_instance(&b, "i-t1", "running", "web");
+		put_instance(&b, "i-t2", "running", "web");
+		hv_buf_puts(&b, "</instancesSet></item></reservationSet>"
+		    "</DescribeInstancesResponse>");
+	} else if (strstr(body, "&InstanceId.1=i-missing") != NULL) {
+		ec2_error(fd, 400, "InvalidInstanceID.NotFound", "The "
+		    "instance ID 'i-missing' does not exist");
+		return;
+	} else {
+		bad(fd, "an unexpected resolve request");
+		return;
+	}
+	xml(fd, 200, b.s);
+	hv_buf_release(&b);
 }
 
 static void
@@ -496,6 +652,9 @@ serve(int fd, const struct httpd_req *req, void *arg)
 			    "<AutoScalingGroups/><NextToken>more</NextToken>"
 			    "</DescribeAutoScalingGroupsResult>"
 			    "</DescribeAutoScalingGroupsResponse>");
+		break;
+	case 12:	/* /resolve/ */
+		resolve(fd, req);
 		break;
 	case 11:	/* /hang/: slower than any request timeout */
 		if (fork() == 0) {
@@ -1255,6 +1414,163 @@ test_imds(void **state)
 	hv_buf_release(&err);
 }
 
+struct rrun {
+	int	done;
+};
+
+static void
+on_resolved(struct hv_aws_resolve *r, void *arg)
+{
+	(void)r;
+	((struct rrun *)arg)->done++;
+}
+
+static int
+resolved(void *arg)
+{
+	return ((struct rrun *)arg)->done > 0;
+}
+
+/* Resolves sel to the end (bounded); the resolution is the caller's. */
+static struct hv_aws_resolve *
+resolve_run(struct run *r, const struct hv_aws_selector *sel)
+{
+	struct hv_buf		 err = HV_BUF_INIT;
+	struct hv_aws_resolve	*res;
+	struct rrun		 rr = { 0 };
+
+	res = hv_aws_resolve_start(r->aws, sel, on_resolved, &rr, &err);
+	if (res == NULL)
+		fail_msg("%s", err.s);
+	assert_int_equal(rr.done, 0);
+	assert_int_equal(hv_loop_run(r->loop, resolved, &rr,
+	    hv_mono_ms() + 10000), 0);
+	assert_int_equal(rr.done, 1);
+	hv_buf_release(&err);
+	return res;
+}
+
+/* A group of 230: batches of 200 and 50, merged, sorted, filtered. */
+static void
+test_resolve_asg(void **state)
+{
+	struct run			 r;
+	struct hv_aws_selector		 sel;
+	struct hv_aws_resolve		*res;
+	const struct hv_aws_instances	*l;
+	const struct hv_aws_group	*g;
+	struct hv_buf			 err = HV_BUF_INIT;
+	size_t				 i;
+
+	(void)state;
+	open_run(&r, "/resolve/", 0);
+	memset(&sel, 0, sizeof sel);
+	sel.asg = "big";
+	res = resolve_run(&r, &sel);
+	l = hv_aws_resolved(res, &err);
+	if (l == NULL)
+		fail_msg("%s", err.s);
+	assert_int_equal(l->n, 230);
+	for (i = 0; i < l->n; i++) {
+		char	id[32];
+
+		snprintf(id, sizeof id, "i-big%03zu", i);
+		assert_string_equal(l->v[i].id, id);	/* sorted */
+		assert_string_equal(l->v[i].asg, "big");
+		assert_string_equal(l->v[i].state, i % 10 == 0 ? "stopped" :
+		    "running");
+		assert_string_equal(l->v[i].lifecycle, i % 7 == 0 ?
+		    "Pending" : "InService");
+		assert_string_equal(l->v[i].health, "Healthy");
+		assert_non_null(l->v[i].private_ip);
+	}
+	g = hv_aws_resolved_group(res);
+	assert_non_null(g);
+	assert_int_equal(g->desired, 230);
+	hv_aws_resolve_free(res);
+
+	/* Running only: EC2 is asked to filter; 23 stopped are left out. */
+	sel.running_only = 1;
+	res = resolve_run(&r, &sel);
+	l = hv_aws_resolved(res, &err);
+	assert_non_null(l);
+	assert_int_equal(l->n, 207);
+	for (i = 0; i < l->n; i++)
+		assert_string_equal(l->v[i].state, "running");
+	hv_aws_resolve_free(res);
+
+	/* A group that does not exist is an error, not an empty list. */
+	sel.asg = "none";
+	res = resolve_run(&r, &sel);
+	assert_null(hv_aws_resolved(res, &err));
+	assert_string_equal(err.s, "aws: no Auto Scaling group none");
+	assert_null(hv_aws_resolved_group(res));
+	hv_aws_resolve_free(res);
+	close_run(&r);
+	hv_buf_release(&err);
+}
+
+/*
+ * By tags: the group an instance belongs to is Auto Scaling's word; a
+ * forged aws:autoscaling:groupName tag does not put it in a group.
+ */
+static void
+test_resolve_tags_ids(void **state)
+{
+	struct run			 r;
+	struct hv_aws_selector		 sel;
+	struct hv_aws_resolve		*res;
+	const struct hv_aws_instances	*l;
+	struct hv_aws_tag		 tag = { "Role", "web" };
+	const char			*ids[] = { "i-missing" };
+	struct hv_buf			 err = HV_BUF_INIT;
+
+	(void)state;
+	open_run(&r, "/resolve/", 0);
+	memset(&sel, 0, sizeof sel);
+	sel.tags = &tag;
+	sel.ntags = 1;
+	res = resolve_run(&r, &sel);
+	l = hv_aws_resolved(res, &err);
+	if (l == NULL)
+		fail_msg("%s", err.s);
+	assert_int_equal(l->n, 3);
+	assert_string_equal(l->v[0].id, "i-t1");
+	assert_string_equal(l->v[0].asg, "web");
+	assert_string_equal(l->v[0].lifecycle, "InService");
+	assert_string_equal(l->v[1].id, "i-t2");
+	assert_null(l->v[1].asg);		/* the tag lied */
+	assert_null(l->v[1].lifecycle);
+	assert_string_equal(l->v[2].id, "i-t3");
+	assert_string_equal(l->v[2].asg, "other");
+	assert_null(hv_aws_resolved_group(res));
+	hv_aws_resolve_free(res);
+
+	/* An id that does not exist: EC2's error, not an empty list. */
+	memset(&sel, 0, sizeof sel);
+	sel.ids = ids;
+	sel.nids = 1;
+	res = resolve_run(&r, &sel);
+	assert_null(hv_aws_resolved(res, &err));
+	assert_string_equal(err.s, "aws ec2 DescribeInstances: "
+	    "InvalidInstanceID.NotFound: The instance ID 'i-missing' does "
+	    "not exist");
+	hv_aws_resolve_free(res);
+
+	/* Exactly one way to select. */
+	hv_buf_reset(&err);
+	sel.asg = "big";
+	assert_null(hv_aws_resolve_start(r.aws, &sel, on_resolved, NULL,
+	    &err));
+	assert_non_null(strstr(err.s, "one of asg, tags or ids"));
+	hv_buf_reset(&err);
+	memset(&sel, 0, sizeof sel);
+	assert_null(hv_aws_resolve_start(r.aws, &sel, on_resolved, NULL,
+	    &err));
+	close_run(&r);
+	hv_buf_release(&err);
+}
+
 int
 main(void)
 {
@@ -1274,6 +1590,8 @@ main(void)
 		cmocka_unit_test(test_secret_never_shown),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_imds),
+		cmocka_unit_test(test_resolve_asg),
+		cmocka_unit_test(test_resolve_tags_ids),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
