@@ -114,6 +114,7 @@ bench: deps
 	$(MAKE) all
 	@bash tests/bench/validate.sh $(BUILD)/havoc
 	@bash tests/bench/ssh-fanout.sh $(BUILD)/havoc
+	@bash tests/bench/aws.sh $(BUILD)/havoc
 
 # Style: banned functions, and library headers only behind their seam.
 style:
