@@ -572,7 +572,7 @@ static void
 serve(int fd, const struct httpd_req *req, void *arg)
 {
 	const char	*why, *akid = AKID;
-	char		 tok[128];
+	char		 tok[1024];
 	int		 sc, n;
 
 	(void)arg;
@@ -594,6 +594,13 @@ serve(int fd, const struct httpd_req *req, void *arg)
 	if (sc == 8 && (httpd_header(req, "X-Amz-Security-Token", tok,
 	    sizeof tok) == NULL || strcmp(tok, IMDS_SESSION) != 0)) {
 		bad(fd, "no session token");
+		return;
+	}
+	/* AWS wants the session token signed, as part of the request. */
+	if (sc == 8 && (httpd_header(req, "Authorization", tok,
+	    sizeof tok) == NULL || strstr(tok, "x-amz-security-token") ==
+	    NULL)) {
+		bad(fd, "the session token is not signed");
 		return;
 	}
 	switch (sc) {
@@ -666,12 +673,12 @@ serve(int fd, const struct httpd_req *req, void *arg)
 	}
 }
 
+/* Each test starts from the same environment, whatever the last did. */
 static int
-setup(void **state)
+env_reset(void **state)
 {
 	(void)state;
-	if (httpd_start(&srv, HTTPD_SERIAL, serve, NULL) == -1)
-		return -1;
+	unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	setenv("AWS_ACCESS_KEY_ID", AKID, 1);
 	setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
@@ -683,6 +690,14 @@ setup(void **state)
 	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
 	setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	if (httpd_start(&srv, HTTPD_SERIAL, serve, NULL) == -1)
+		return -1;
+	return env_reset(state);
 }
 
 static int
@@ -1575,23 +1590,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_xml_tree),
-		cmocka_unit_test(test_xml_refusals),
-		cmocka_unit_test(test_parse_instances),
-		cmocka_unit_test(test_parse_groups),
-		cmocka_unit_test(test_parse_others),
-		cmocka_unit_test(test_call_ok),
-		cmocka_unit_test(test_request_shape),
-		cmocka_unit_test(test_pages),
-		cmocka_unit_test(test_retry_throttling),
-		cmocka_unit_test(test_retry_deadline),
-		cmocka_unit_test(test_no_retry_auth),
-		cmocka_unit_test(test_no_raw_body),
-		cmocka_unit_test(test_secret_never_shown),
-		cmocka_unit_test(test_profiles),
-		cmocka_unit_test(test_imds),
-		cmocka_unit_test(test_resolve_asg),
-		cmocka_unit_test(test_resolve_tags_ids),
+		cmocka_unit_test_setup(test_xml_tree, env_reset),
+		cmocka_unit_test_setup(test_xml_refusals, env_reset),
+		cmocka_unit_test_setup(test_parse_instances, env_reset),
+		cmocka_unit_test_setup(test_parse_groups, env_reset),
+		cmocka_unit_test_setup(test_parse_others, env_reset),
+		cmocka_unit_test_setup(test_call_ok, env_reset),
+		cmocka_unit_test_setup(test_request_shape, env_reset),
+		cmocka_unit_test_setup(test_pages, env_reset),
+		cmocka_unit_test_setup(test_retry_throttling, env_reset),
+		cmocka_unit_test_setup(test_retry_deadline, env_reset),
+		cmocka_unit_test_setup(test_no_retry_auth, env_reset),
+		cmocka_unit_test_setup(test_no_raw_body, env_reset),
+		cmocka_unit_test_setup(test_secret_never_shown, env_reset),
+		cmocka_unit_test_setup(test_profiles, env_reset),
+		cmocka_unit_test_setup(test_imds, env_reset),
+		cmocka_unit_test_setup(test_resolve_asg, env_reset),
+		cmocka_unit_test_setup(test_resolve_tags_ids, env_reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
