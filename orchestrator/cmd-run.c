@@ -16,6 +16,7 @@
 #include "experiment.h"
 #include "loop.h"
 #include "plan.h"
+#include "report.h"
 #include "runner.h"
 #include "store.h"
 
@@ -28,8 +29,10 @@ static const char help[] =
 "                     ${env.VAR} in plans, logs, the journal and the\n"
 "                     database, and read again by havoc recover\n"
 "  --seed N           the seed for target picks (replays a run)\n"
-"  --journal PATH     write the run as JSON to PATH (checked before the\n"
-"                     run starts)\n"
+"  --export PATH      write the run's record from the store as JSON\n"
+"                     (--journal PATH, its old name, still works)\n"
+"  --junit PATH       write the run as JUnit XML to PATH, for CI\n"
+"                     (both paths are checked before the run starts)\n"
 "  --quiet            print the verdict only\n"
 "  --verbose          print every sample and debug detail\n"
 "\nexit: 0 held, 1 deviated, 2 aborted, 3 rollback failed (run havoc\n"
@@ -88,17 +91,60 @@ print_verdict(struct hv_store *st, const struct hv_run_result *res,
 	json_decref(run);
 }
 
+/* --export: the run's record from the store, as JSON. */
+static int
+write_export(struct hv_store *st, int64_t run, const char *path)
+{
+	struct hv_buf	 err = HV_BUF_INIT;
+	json_t		*j;
+	int		 rc = 0;
+
+	if ((j = hv_store_run_json(st, run, &err)) == NULL) {
+		fprintf(stderr, "havoc: export: %s\n", err.s);
+		hv_buf_release(&err);
+		return -1;
+	}
+	if (json_dump_file(j, path, JSON_INDENT(2) | JSON_SORT_KEYS) == -1) {
+		fprintf(stderr, "havoc: export: cannot write %s\n", path);
+		rc = -1;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* --junit: the run's report as JUnit XML. */
+static int
+write_junit(struct hv_store *st, int64_t run, const char *path)
+{
+	struct hv_report_query	 q;
+	struct hv_report	*r = NULL;
+	struct hv_buf		 err = HV_BUF_INIT;
+	int			 rc;
+
+	memset(&q, 0, sizeof q);
+	q.run = run;
+	rc = hv_report_build(st, &q, &r, &err);
+	if (rc == 0)
+		rc = hv_report_write(r, &hv_report_junit, path, &err);
+	if (rc == -1)
+		fprintf(stderr, "havoc: junit: %s\n", err.s);
+	hv_report_free(r);
+	hv_buf_release(&err);
+	return rc;
+}
+
 /*
- * Opens the journal before anything runs, so that a path that cannot be
- * written stops the run at once, not after its faults. *created says
- * whether the file is new (removed again if no run comes). Opening does
- * not wait for a FIFO's reader. -1 with the reason in err.
+ * Checks before anything runs that path can be written (--export,
+ * --junit), so that a bad one stops the run at once, not after its
+ * faults: it is opened for writing, made if need be (*created then says
+ * so, for it to go again if no run comes), and closed. Opening does not
+ * wait for a FIFO's reader. -1 with the reason in err.
  */
 static int
-open_journal(const char *path, int *created, struct hv_buf *err)
+check_output(const char *path, int *created, struct hv_buf *err)
 {
 	struct stat	st;
-	int		fd, fl;
+	int		fd, isdir;
 
 	*created = 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK,
@@ -110,40 +156,11 @@ open_journal(const char *path, int *created, struct hv_buf *err)
 	if (fd == -1)
 		return hv_error(err, "%s: %s", path, errno == ENXIO ?
 		    "no process reads it" : strerror(errno));
-	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
-		close(fd);
+	isdir = fstat(fd, &st) == -1 || S_ISDIR(st.st_mode);
+	close(fd);
+	if (isdir)
 		return hv_error(err, "%s: %s", path, strerror(EISDIR));
-	}
-	if ((fl = fcntl(fd, F_GETFL)) != -1)
-		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	return fd;
-}
-
-static int
-write_journal(struct hv_store *st, int64_t run, int fd, const char *path)
-{
-	struct hv_buf	 err = HV_BUF_INIT;
-	struct stat	 sb;
-	json_t		*j;
-	int		 rc = 0;
-
-	if ((j = hv_store_run_json(st, run, &err)) == NULL) {
-		fprintf(stderr, "havoc: journal: %s\n", err.s);
-		hv_buf_release(&err);
-		return -1;
-	}
-	/* An older journal at the path is replaced, not added to. */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1))
-		rc = -1;
-	if (rc == -1 || json_dumpfd(j, fd, JSON_INDENT(2) |
-	    JSON_SORT_KEYS) == -1 || write(fd, "\n", 1) != 1) {
-		fprintf(stderr, "havoc: journal: cannot write %s: %s\n", path,
-		    strerror(errno));
-		rc = -1;
-	}
-	json_decref(j);
-	return rc;
+	return 0;
 }
 
 /* NAME=VALUE (or NAME=VAR) with a name, and text the journal can keep. */
@@ -174,7 +191,9 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		{ "var", required_argument, NULL, 'V' },
 		{ "var-env", required_argument, NULL, 'E' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "export", required_argument, NULL, 'j' },
 		{ "journal", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -188,10 +207,10 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_loop		*loop = NULL;
 	struct hv_plan		 plan;
 	struct hv_buf		 err = HV_BUF_INIT;
-	const char		*db = NULL, *journal = NULL;
+	const char		*db = NULL, *export = NULL, *junit = NULL;
 	const char		**vars = NULL;
 	unsigned char		*env = NULL;
-	int			 c, dry = 0, rc, jfd = -1, jnew = 0;
+	int			 c, dry = 0, rc, new_export = 0, new_junit = 0;
 
 	memset(&lo, 0, sizeof lo);
 	memset(&ro, 0, sizeof ro);
@@ -226,7 +245,10 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			ro.have_seed = 1;
 			break;
 		case 'j':
-			journal = optarg;
+			export = optarg;
+			break;
+		case 'J':
+			junit = optarg;
 			break;
 		case 'q':
 			hv_log_level = HV_LOG_QUIET;
@@ -247,10 +269,10 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		rc = hv_cmd_usage_error(cmd, "one experiment file expected");
 		goto out;
 	}
-	if (journal != NULL && (jfd = open_journal(journal, &jnew,
-	    &err)) == -1) {
-		rc = hv_cmd_usage_error(cmd, "--journal: cannot write %s",
-		    err.s);
+	if ((export != NULL && check_output(export, &new_export,
+	    &err) == -1) || (junit != NULL && check_output(junit,
+	    &new_junit, &err) == -1)) {
+		rc = hv_cmd_usage_error(cmd, "cannot write %s", err.s);
 		goto out;
 	}
 	lo.vars = vars;
@@ -283,19 +305,22 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	rc = hv_run(x, st, loop, &ro, &res);
 	if (res.run == 0)
 		fprintf(stderr, "havoc: %s\n", res.reason);
-	if (jfd != -1 && res.run != 0) {
-		if (write_journal(st, res.run, jfd, journal) == -1 && rc == 0)
-			rc = HV_EXIT_ABORTED;
-		jnew = 0;
-	}
+	if (export != NULL && res.run != 0 &&
+	    write_export(st, res.run, export) == -1 && rc == 0)
+		rc = HV_EXIT_ABORTED;
+	if (junit != NULL && res.run != 0 &&
+	    write_junit(st, res.run, junit) == -1 && rc == 0)
+		rc = HV_EXIT_ABORTED;
+	if (res.run != 0)
+		new_export = new_junit = 0;	/* written: they stay */
 	print_verdict(st, &res, hv_cmd_db_path(db));
 	hv_run_result_release(&res);
 out:
-	/* No run, no journal: a file made for one goes again. */
-	if (jfd != -1 && jnew)
-		(void)unlink(journal);
-	if (jfd != -1)
-		close(jfd);
+	/* No run, no record: a file made only for the check goes again. */
+	if (new_export)
+		(void)unlink(export);
+	if (new_junit)
+		(void)unlink(junit);
 	hv_loop_free(loop);
 	hv_store_close(st);
 	hv_experiment_free(x);
@@ -308,8 +333,8 @@ out:
 const struct hv_cmd hv_cmd_run = {
 	.name = "run",
 	.args = "FILE [--dry-run] [--db PATH] [--var NAME=VALUE]... "
-	    "[--var-env NAME=VAR]... [--seed N] [--journal PATH] "
-	    "[--quiet|--verbose]",
+	    "[--var-env NAME=VAR]... [--seed N] [--export PATH] "
+	    "[--junit PATH] [--quiet|--verbose]",
 	.summary = "run one experiment now",
 	.help = help,
 	.exec = cmd_run,

@@ -109,6 +109,10 @@ check "an unwritable --journal: 64" test "$rc" = 64
 check "an unwritable --journal: nothing ran" test ! -e ran -a ! -e "$HAVOC_DB"
 hv run touch.yaml --journal "$T" 2>/dev/null
 check "--journal a folder: 64, nothing ran" test "$rc" = 64 -a ! -e ran
+hv run touch.yaml --junit "$T/no/such/dir/j.xml" 2>/dev/null
+check "an unwritable --junit: 64, nothing ran" test "$rc" = 64 -a ! -e ran
+hv run touch.yaml --export "$T/no/such/dir/e.json" 2>/dev/null
+check "an unwritable --export: 64, nothing ran" test "$rc" = 64 -a ! -e ran
 mkfifo jfifo
 hv run touch.yaml --journal jfifo 2>err.txt
 check "--journal a FIFO no one reads: 64 at once" test "$rc" = 64 -a ! -e ran
