@@ -767,51 +767,29 @@ hv_secrets_clear(void)
 }
 
 /*
- * The UTF-8 sequence at p (n bytes there): its length, with its code
- * point in *cp; 0 when it is not UTF-8 (overlong forms and surrogates
- * included); -1 when the n bytes are the valid start of a longer one.
+ * The UTF-8 sequence at p (n bytes there), by hv_utf8_len()'s rules: its
+ * length, with its code point in *cp; 0 when it is not UTF-8; -1 when
+ * the n bytes are the valid start of a longer one (a stream cut it).
  */
 static int
 utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 {
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		len, i;
-	uint32_t	v;
+	unsigned char	tmp[4];
+	size_t		len, need, i;
 
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
+	if ((len = hv_utf8_len(p, n)) > 0) {
+		*cp = len == 1 ? p[0] : (uint32_t)(p[0] & (0x7f >> len));
+		for (i = 1; i < len; i++)
+			*cp = *cp << 6 | (p[i] & 0x3f);
+		return (int)len;
 	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		v = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		v = p[0] & 0x0f;
-		if (p[0] == 0xe0)
-			lo = 0xa0;
-		else if (p[0] == 0xed)
-			hi = 0x9f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		v = p[0] & 0x07;
-		if (p[0] == 0xf0)
-			lo = 0x90;
-		else if (p[0] == 0xf4)
-			hi = 0x8f;
-	} else
+	need = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (need == 0 || n >= need)
 		return 0;
-	for (i = 1; i < len; i++) {
-		if (i >= n)
-			return -1;
-		if (p[i] < lo || p[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	*cp = v;
-	return (int)len;
+	/* Whether some continuation bytes would make it one. */
+	memcpy(tmp, p, n);
+	memset(tmp + n, 0x80, need - n);
+	return hv_utf8_len(tmp, need) == need ? -1 : 0;
 }
 
 void
@@ -850,15 +828,11 @@ int
 hv_utf8_valid(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n = strlen(s);
-	uint32_t		 cp;
-	int			 len;
+	size_t			 n = strlen(s), len;
 
-	while (n > 0) {
-		if ((len = utf8_seq(p, n, &cp)) <= 0)
+	for (; n > 0; p += len, n -= len) {
+		if ((len = hv_utf8_len(p, n)) == 0)
 			return 0;
-		p += len;
-		n -= (size_t)len;
 	}
 	return 1;
 }
@@ -1083,4 +1057,34 @@ hv_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("havoc: warning: ", "33", fmt, ap);
 	va_end(ap);
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+size_t
+hv_utf8_len(const unsigned char *p, size_t n)
+{
+	uint32_t	cp;
+	size_t		len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
 }
