@@ -341,6 +341,10 @@ test_hostile_corpus(void **state)
 		free(value);
 	}
 	/* Hundreds of cases each way: the corpus is what it says. */
+	print_message("%zu contexts x %zu values: %zu commands run with "
+	    "/bin/sh%s, %zu refused\n", HV_ARRAY_LEN(contexts),
+	    HV_ARRAY_LEN(values), ran, f->bash[0] != '\0' ? " and bash" : "",
+	    refused);
 	assert_true(ran > 1000);
 	assert_true(refused > 1000);
 	hv_buf_release(&str);
