@@ -1004,7 +1004,7 @@ hv_sha256_hex(const void *data, size_t len, char hex[65])
 		snprintf(hex + i * 8, 9, "%08x", h[i]);
 }
 
-static void
+static void HV_PRINTF(3, 0)
 vlog(const char *prefix, const char *color, const char *fmt, va_list ap)
 {
 	struct hv_buf	b = HV_BUF_INIT, msg = HV_BUF_INIT;
