@@ -607,14 +607,14 @@ hv_window_days(const char *s, uint8_t *days, size_t *pos,
 	for (;;) {
 		*pos = (size_t)(p - s);
 		if (day_value(&p, &a) == -1)
-			return hv_error(err, "days: expected a day (sun, mon, "
+			return hv_error(err, "expected a day (sun, mon, "
 			    "..., sat), a range such as mon-fri, or *");
 		b = a;
 		if (*p == '-') {
 			p++;
 			*pos = (size_t)(p - s);
 			if (day_value(&p, &b) == -1)
-				return hv_error(err, "days: expected a day "
+				return hv_error(err, "expected a day "
 				    "after \"-\"");
 		}
 		/* A range may wrap: fri-mon is Friday to Monday. */
@@ -627,7 +627,7 @@ hv_window_days(const char *s, uint8_t *days, size_t *pos,
 			return 0;
 		if (*p != ',') {
 			*pos = (size_t)(p - s);
-			return hv_error(err, "days: unexpected \"%c\"", *p);
+			return hv_error(err, "unexpected \"%c\"", *p);
 		}
 		p++;
 	}
@@ -664,19 +664,19 @@ hv_window_hours(const char *s, int *start, int *end, size_t *pos,
 
 	*pos = 0;
 	if (clock_value(&p, 23, start) == -1)
-		return hv_error(err, "hours: expected HH:MM-HH:MM, such as "
+		return hv_error(err, "expected HH:MM-HH:MM, such as "
 		    "09:00-16:00");
 	*pos = (size_t)(p - s);
 	if (*p++ != '-')
-		return hv_error(err, "hours: expected \"-\" and the end, "
+		return hv_error(err, "expected \"-\" and the end, "
 		    "such as 09:00-16:00");
 	*pos = (size_t)(p - s);
 	if (clock_value(&p, 24, end) == -1 || *p != '\0')
-		return hv_error(err, "hours: the end must be HH:MM, up to "
+		return hv_error(err, "the end must be HH:MM, up to "
 		    "24:00");
 	if (*end == *start) {
 		*pos = 0;
-		return hv_error(err, "hours: the window is empty (for the "
+		return hv_error(err, "the window is empty (for the "
 		    "whole day write 00:00-24:00)");
 	}
 	/* Up to midnight is the end of the day, not a window past it. */
@@ -718,23 +718,23 @@ hv_blackout_parse(const char *s, struct hv_blackout *b, size_t *pos,
 
 	*pos = 0;
 	if (date_value(&p, &b->first) == -1)
-		return hv_error(err, "blackout: expected a date (2026-12-24) "
+		return hv_error(err, "expected a date (2026-12-24) "
 		    "or a range of dates (2026-12-20..2027-01-03)");
 	b->last = b->first;
 	if (*p == '\0')
 		return 0;
 	*pos = (size_t)(p - s);
 	if (strncmp(p, "..", 2) != 0)
-		return hv_error(err, "blackout: expected \"..\" and the last "
+		return hv_error(err, "expected \"..\" and the last "
 		    "date");
 	p += 2;
 	*pos = (size_t)(p - s);
 	if (date_value(&p, &b->last) == -1 || *p != '\0')
-		return hv_error(err, "blackout: the last date must be "
+		return hv_error(err, "the last date must be "
 		    "YYYY-MM-DD");
 	if (b->last < b->first) {
 		*pos = 0;
-		return hv_error(err, "blackout: the range ends before it "
+		return hv_error(err, "the range ends before it "
 		    "begins");
 	}
 	return 0;

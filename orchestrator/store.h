@@ -25,7 +25,7 @@
 struct hv_store;
 struct json_t;
 
-#define HV_STORE_SCHEMA	1
+#define HV_STORE_SCHEMA	2
 
 /* Opens (creating and migrating) the database at path. */
 int	 hv_store_open(const char *path, struct hv_store **out,
