@@ -54,7 +54,7 @@
 
 #define EXIT_LEASE	75		/* EX_TEMPFAIL: another daemon runs */
 #define GRACE_MS	60000		/* a start this late is still on time */
-#define MAX_SKIPS	1000		/* skips recorded at once, per game day */
+#define MAX_SKIPS	1000		/* recorded at once, per game day */
 #define LINE_MAX_	4096		/* of a child's output line */
 
 struct entry {
@@ -132,7 +132,7 @@ log_diag(const char *file, const char *text)
 		line = hv_xstrndup(p, nl != NULL ? (size_t)(nl - p) :
 		    strlen(p));
 		hv_logfmt("error", "invalid_file", "file", file, "msg", line,
-		    NULL);
+		    HV_LOGEND);
 		free(line);
 		if (nl == NULL)
 			break;
@@ -181,7 +181,7 @@ next_after(struct entry *e, int64_t t)
 
 	if (hv_schedule_next(&e->g->sched, t, &slot, &err) == -1) {
 		hv_logfmt("error", "no_slot", "gameday", e->g->name, "msg",
-		    err.s, NULL);
+		    err.s, HV_LOGEND);
 		slot = 0;
 	}
 	hv_buf_release(&err);
@@ -197,7 +197,7 @@ save(struct daemon *d, struct entry *e)
 	if (hv_store_sched_put(d->st, e->g->name, e->g->path,
 	    e->g->schedule_text, e->g->sched.tz, d->id, e->slot, e->start,
 	    acc, &err) == -1)
-		hv_logfmt("error", "store", "msg", err.s, NULL);
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
 	hv_buf_release(&err);
 }
 
@@ -217,7 +217,7 @@ child_line(struct child *k, const char *s, size_t n)
 		snprintf(pid, sizeof pid, "%d", (int)k->pid);
 		hv_logfmt(strncmp(line, "havoc: warning: ", 16) == 0 ?
 		    "warn" : "info", "output", "gameday", k->name, "pid", pid,
-		    "msg", line, NULL);
+		    "msg", line, HV_LOGEND);
 	}
 	free(line);
 }
@@ -293,19 +293,19 @@ on_child_exit(int fd, short revents, void *arg)
 	if (status != NULL && strcmp(status, HV_GD_RUNNING) == 0) {
 		/* It died in the middle: revert what its runs left. */
 		hv_logfmt("error", "gameday_crashed", "gameday", k->name,
-		    "id", id, "exit", code, NULL);
+		    "id", id, "exit", code, HV_LOGEND);
 		if (hv_store_gd_close_dead(d->st, d->host, hv_run_alive,
 		    &err) == -1)
-			hv_logfmt("error", "store", "msg", err.s, NULL);
+			hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
 		hv_buf_reset(&err);
 		left = hv_recover(d->st, d->loop, 0, 0, &err);
 		hv_logfmt(left == 0 ? "info" : "error", "recover", "gameday",
 		    k->name, "msg", left == 0 ? "no fault is active" :
 		    left < 0 ? err.s : "some faults could not be reverted; "
-		    "see havoc recover", NULL);
+		    "see havoc recover", HV_LOGEND);
 	} else
 		hv_logfmt("info", "gameday_exit", "gameday", k->name, "id", id,
-		    "status", status, "exit", code, NULL);
+		    "status", status, "exit", code, HV_LOGEND);
 	free(status);
 	for (i = 0; i < d->nkids && d->kids[i] != k; i++)
 		;
@@ -348,7 +348,7 @@ child_main(struct daemon *d, struct entry *e, int64_t gameday, int errfd)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (hv_store_open(d->db, &st, &err) == -1) {
 		hv_logfmt("error", "store", "gameday", e->g->name, "msg",
-		    err.s, NULL);
+		    err.s, HV_LOGEND);
 		_exit(HV_EXIT_ABORTED);
 	}
 	memset(&o, 0, sizeof o);
@@ -390,9 +390,9 @@ skip(struct daemon *d, struct entry *e, const char *reason,
 	fmt_time(e, e->slot, t, sizeof t);
 	if (hv_store_skip(d->st, e->g->name, e->g->path, e->slot, reason,
 	    detail, d->id, &err) == -1)
-		hv_logfmt("error", "store", "msg", err.s, NULL);
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
 	hv_logfmt("warn", "skip", "gameday", e->g->name, "slot", t, "reason",
-	    reason, "msg", detail, NULL);
+	    reason, "msg", detail, HV_LOGEND);
 	hv_buf_release(&err);
 }
 
@@ -465,7 +465,7 @@ start(struct daemon *d, struct entry *e, int64_t now)
 		return;
 	}
 	if (hv_store_gd_set_pid(d->st, gd, (int)child, &err) == -1)
-		hv_logfmt("error", "store", "msg", err.s, NULL);
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
 	k = hv_xcalloc(1, sizeof *k);
 	k->d = d;
 	k->pid = child;
@@ -485,7 +485,7 @@ start(struct daemon *d, struct entry *e, int64_t now)
 	snprintf(pid, sizeof pid, "%d", (int)child);
 	snprintf(jit, sizeof jit, "%" PRId64, e->jitter);
 	hv_logfmt("info", "gameday_started", "gameday", e->g->name, "id", id,
-	    "slot", t, "jitter_ms", jit, "late_ms", late, "pid", pid, NULL);
+	    "slot", t, "jitter_ms", jit, "late_ms", late, "pid", pid, HV_LOGEND);
 	hv_buf_release(&err);
 }
 
@@ -522,7 +522,7 @@ consider(struct daemon *d, struct entry *e, int64_t now, int startup)
 	}
 	if (skipped > MAX_SKIPS)
 		hv_logfmt("warn", "skip", "gameday", e->g->name, "msg",
-		    "more missed slots than were recorded", NULL);
+		    "more missed slots than were recorded", HV_LOGEND);
 	save(d, e);
 }
 
@@ -559,7 +559,7 @@ on_timer(int fd, short revents, void *arg)
 	(void)revents;
 	if (read(fd, &n, sizeof n) == -1 && errno == ECANCELED)
 		hv_logfmt("info", "clock_set", "msg", "the wall clock was set; "
-		    "times are checked again", NULL);
+		    "times are checked again", HV_LOGEND);
 	now = hv_wall_ms();
 	for (i = 0; i < d->nfiles; i++)
 		if (d->e[i].start != 0 && d->e[i].start <= now)
@@ -592,11 +592,11 @@ on_renew(void *arg)
 	rc = hv_store_lease_renew(d->st, d->id, d->ttl, &err);
 	if (rc == 1) {
 		hv_logfmt("error", "lease_lost", "daemon", d->idstr, "msg",
-		    "another daemon took the lease: stopping", NULL);
+		    "another daemon took the lease: stopping", HV_LOGEND);
 		d->exit_code = 1;
 		hv_loop_raise(d->loop, SIGTERM);
 	} else if (rc == -1)
-		hv_logfmt("error", "store", "msg", err.s, NULL);
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
 	/* Everything before the next slot has been seen to. */
 	for (i = 0; i < d->nfiles; i++) {
 		account(&d->e[i], now);
@@ -615,7 +615,7 @@ entry_init(struct daemon *d, struct entry *e, int64_t now)
 
 	if (hv_store_sched_accounted(d->st, e->g->name, &acc, &err) != 0) {
 		if (err.len > 0)
-			hv_logfmt("error", "store", "msg", err.s, NULL);
+			hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
 		acc = now;
 	}
 	if (acc > now)
@@ -635,7 +635,7 @@ log_next(struct entry *e, const char *event)
 	fmt_time(e, e->start, st, sizeof st);
 	snprintf(jit, sizeof jit, "%" PRId64, e->jitter);
 	hv_logfmt("info", event, "gameday", e->g->name, "file", e->g->path,
-	    "next_slot", slot, "next_start", st, "jitter_ms", jit, NULL);
+	    "next_slot", slot, "next_start", st, "jitter_ms", jit, HV_LOGEND);
 }
 
 /* Whether name is taken by another file's game day. */
@@ -667,7 +667,7 @@ reload(struct daemon *d)
 	size_t			 i, kept = 0;
 
 	hv_logfmt("info", "reload", "msg", "SIGHUP: reading the files again",
-	    NULL);
+	    HV_LOGEND);
 	fresh = hv_xcalloc(d->nfiles, sizeof *fresh);
 	for (i = 0; i < d->nfiles; i++)
 		fresh[i] = load(d->files[i]);
@@ -676,7 +676,7 @@ reload(struct daemon *d)
 		    fresh)) {
 			hv_logfmt("error", "invalid_file", "file", d->files[i],
 			    "msg", "another file has a game day of this name",
-			    NULL);
+			    HV_LOGEND);
 			hv_gameday_free(fresh[i]);
 			fresh[i] = NULL;
 		}
@@ -685,7 +685,7 @@ reload(struct daemon *d)
 		e = &d->e[i];
 		if (fresh[i] == NULL) {
 			hv_logfmt("warn", "reload_kept", "file", d->files[i],
-			    "msg", "errors: the old version stays", NULL);
+			    "msg", "errors: the old version stays", HV_LOGEND);
 			kept++;
 			continue;
 		}
@@ -698,7 +698,7 @@ reload(struct daemon *d)
 
 			if (hv_store_sched_drop(d->st, e->g->name, &err) == -1)
 				hv_logfmt("error", "store", "msg", err.s,
-				    NULL);
+				    HV_LOGEND);
 			hv_buf_release(&err);
 			hv_gameday_free(e->g);
 			e->g = fresh[i];
@@ -724,8 +724,9 @@ reload(struct daemon *d)
 		log_next(e, "scheduled");
 	}
 	free(fresh);
-	hv_logfmt(kept == 0 ? "info" : "warn", "reloaded", "msg", kept == 0 ? "every file reloaded" : "some files kept their "
-	    "old version", NULL);
+	hv_logfmt(kept == 0 ? "info" : "warn", "reloaded", "msg", kept == 0 ?
+	    "every file reloaded" : "some files kept their "
+	    "old version", HV_LOGEND);
 	arm(d);
 }
 
@@ -741,7 +742,7 @@ stop(struct daemon *d, int sig)
 		hv_logfmt("info", "stopping", "signal", sig == SIGINT ?
 		    "SIGINT" : "SIGTERM", "running", n, "msg", d->nkids == 0 ?
 		    "no game day is running" : "waiting for the runs in "
-		    "flight to roll back", NULL);
+		    "flight to roll back", HV_LOGEND);
 	}
 	d->stopping = 1;
 	arm(d);
@@ -794,7 +795,7 @@ take_lease(struct daemon *d)
 		    h.daemon, h.controller, h.pid, until);
 		hv_logfmt("error", "lease_held", "db", d->db, "holder_host",
 		    h.controller, "msg", "another daemon holds the lease",
-		    NULL);
+		    HV_LOGEND);
 	} else if (rc == -1)
 		fprintf(stderr, "havoc daemon: %s\n", err.s);
 	hv_buf_release(&err);
@@ -853,7 +854,7 @@ cmd_daemon(const struct hv_cmd *cmd, int argc, char **argv)
 		else if (name_taken(&d, i, d.e[i].g->name, NULL)) {
 			hv_logfmt("error", "invalid_file", "file", d.files[i],
 			    "msg", "another file has a game day of this name",
-			    NULL);
+			    HV_LOGEND);
 			bad++;
 		}
 	}
@@ -889,18 +890,18 @@ cmd_daemon(const struct hv_cmd *cmd, int argc, char **argv)
 	}
 	snprintf(pid, sizeof pid, "%d", (int)getpid());
 	hv_logfmt("info", "daemon_start", "daemon", d.idstr, "pid", pid,
-	    "db", d.db, "host", d.host, NULL);
+	    "db", d.db, "host", d.host, HV_LOGEND);
 	d.loop = hv_loop_new();
 	hv_loop_catch_signals(d.loop);
 
 	/* What a daemon that died left behind: its runs' faults. */
 	if (hv_store_gd_close_dead(d.st, d.host, hv_run_alive, &err) == -1)
-		hv_logfmt("error", "store", "msg", err.s, NULL);
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
 	hv_buf_reset(&err);
 	if ((left = hv_recover(d.st, d.loop, 0, 0, &err)) != 0)
 		hv_logfmt("error", "recover", "msg", left < 0 ? err.s :
 		    "faults of an earlier run could not be reverted; see "
-		    "havoc recover", NULL);
+		    "havoc recover", HV_LOGEND);
 	hv_buf_reset(&err);
 
 	if ((d.tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
@@ -938,8 +939,8 @@ cmd_daemon(const struct hv_cmd *cmd, int argc, char **argv)
 	if (hv_store_lease_release(d.st, d.id, &err) == -1 ||
 	    hv_store_daemon_end(d.st, d.id, d.exit_code == 0 ? "stopped" :
 	    "lost", &err) == -1)
-		hv_logfmt("error", "store", "msg", err.s, NULL);
-	hv_logfmt("info", "daemon_exit", "daemon", d.idstr, NULL);
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
+	hv_logfmt("info", "daemon_exit", "daemon", d.idstr, HV_LOGEND);
 	rc = d.exit_code;
 out:
 	if (d.tfd != -1)

@@ -105,8 +105,9 @@ print_status(json_t *s)
 			put(str(r, "experiment"));
 			printf(" (");
 			put(str(r, "file"));
-			printf("), phase %s\n", json_is_string(json_object_get(r,
-			    "phase")) ? str(r, "phase") : "starting");
+			printf("), phase %s\n", json_is_string(
+			    json_object_get(r, "phase")) ? str(r, "phase") :
+			    "starting");
 			json_array_foreach(json_object_get(r, "faults"), m, f) {
 				printf("      fault %lld: ", num(f, "id"));
 				put(str(f, "driver"));

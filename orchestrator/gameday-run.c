@@ -75,7 +75,8 @@ put_value(struct hv_buf *b, const char *v)
 			hv_buf_puts(b, "\\t");
 			break;
 		default:
-			if ((unsigned char)*v < ' ' || (unsigned char)*v == 0x7f)
+			if ((unsigned char)*v < ' ' ||
+			    (unsigned char)*v == 0x7f)
 				hv_buf_printf(b, "\\x%02x", (unsigned char)*v);
 			else
 				hv_buf_putc(b, *v);
@@ -220,7 +221,7 @@ note(struct gdrun *r, const char *level, const char *event,
 	va_end(ap);
 	if (r->o->logfmt)
 		hv_logfmt(level, event, "gameday", r->g->name, "id", r->idstr,
-		    "msg", b.s, NULL);
+		    "msg", b.s, HV_LOGEND);
 	else if (strcmp(level, "info") == 0)
 		hv_log("gameday %s: %s", r->g->name, b.s);
 	else
@@ -325,7 +326,7 @@ notify(struct gdrun *r, struct hv_store *st, struct hv_loop *loop,
 			hv_logfmt("info", "notify", "gameday", r->g->name,
 			    "id", r->idstr, "outcome", "sent", "attempts",
 			    tries == 1 ? "1" : tries == 2 ? "2" : tries == 3 ?
-			    "3" : "4", NULL);
+			    "3" : "4", HV_LOGEND);
 		else
 			hv_log("gameday %s: webhook sent", r->g->name);
 	} else {
@@ -433,7 +434,7 @@ hv_gameday_run(struct hv_gameday *g, struct hv_store *st,
 			    g->exps[i].file, "status", rr.status, "exit",
 			    rr.exit_code == 0 ? "0" : rr.exit_code == 1 ?
 			    "1" : rr.exit_code == 2 ? "2" : "3", "reason",
-			    rr.reason, NULL);
+			    rr.reason, HV_LOGEND);
 		else
 			hv_log("gameday %s: %s: %s (run %s)", g->name,
 			    g->exps[i].file, rr.status, idbuf);

@@ -54,12 +54,12 @@ check_keys(struct gck *c, const struct hv_node *map,
 		if (*a != NULL)
 			continue;
 		if (best != NULL)
-			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" in "
-			    "%s (did you mean \"%s\"?)", map->keys[i]->str,
-			    what, best);
+			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" "
+			    "in %s (did you mean \"%s\"?)",
+			    map->keys[i]->str, what, best);
 		else
-			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" in "
-			    "%s", map->keys[i]->str, what);
+			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" "
+			    "in %s", map->keys[i]->str, what);
 	}
 }
 

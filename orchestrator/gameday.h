@@ -122,5 +122,6 @@ int	 hv_notify_post(struct hv_loop *, const char *url, const char *body,
  * quoted when they need it; control characters are escaped.
  */
 void	 hv_logfmt(const char *level, const char *event, ...);
+#define HV_LOGEND	((const char *)NULL)	/* ends hv_logfmt()'s pairs */
 
 #endif

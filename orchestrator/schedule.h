@@ -53,7 +53,7 @@ struct hv_cron {
 struct hv_window {
 	uint8_t		 days;		/* bit w, as in struct hv_cron */
 	int		 start;		/* minutes since midnight */
-	int		 end;		/* 1-1440; end <= start: past midnight */
+	int		 end;		/* 1-1440; <= start: past midnight */
 };
 
 /* A blackout: local dates first to last, both included (days since
@@ -150,7 +150,7 @@ char	*hv_schedule_format(const struct hv_schedule *, int64_t t, char *buf,
  * repeated local time is its first occurrence, a skipped one the instant
  * after the jump); "@SECONDS" since the epoch; "now". -1 with a message.
  */
-int	 hv_schedule_parse_time(const struct hv_schedule *, const char *s,
-	    int64_t *t, struct hv_buf *err);
+int	 hv_schedule_parse_time(const struct hv_schedule *, const char *in,
+	    int64_t *out, struct hv_buf *err);
 
 #endif
