@@ -13,6 +13,7 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 DESTDIR	?=
 
 CC		?= cc
@@ -121,9 +122,14 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BUILD)/havoc $(DESTDIR)$(BINDIR)/havoc
 	install -m 644 man/havoc.1 $(DESTDIR)$(MANDIR)/man1/havoc.1
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/havoc-daemon.service \
+	    >$(DESTDIR)$(UNITDIR)/havoc-daemon.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/havoc-daemon.service
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/havoc $(DESTDIR)$(MANDIR)/man1/havoc.1
+	rm -f $(DESTDIR)$(BINDIR)/havoc $(DESTDIR)$(MANDIR)/man1/havoc.1 \
+	    $(DESTDIR)$(UNITDIR)/havoc-daemon.service
 
 clean:
 	rm -rf build
