@@ -234,8 +234,8 @@ cmd_status(const struct hv_cmd *cmd, int argc, char **argv)
 	}
 	if (optind != argc)
 		return hv_cmd_usage_error(cmd, "no argument expected");
-	if ((st = hv_cmd_open_store(db)) == NULL)
-		return HV_EXIT_ABORTED;
+	if ((st = hv_cmd_store(db, HV_STORE_READONLY, &c)) == NULL)
+		return c;
 	if ((s = hv_store_status_json(st, &err)) == NULL) {
 		fprintf(stderr, "havoc: %s\n", err.s);
 		hv_buf_release(&err);

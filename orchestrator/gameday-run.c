@@ -206,7 +206,54 @@ struct gdrun {
 	const struct hv_gameday_opts	*o;
 	int64_t				 id;
 	char				 idstr[24];
+	int				 interrupted;	/* by a signal */
+	const char			*exp;		/* file running */
 };
+
+/* A signal stops the run in flight, and the game day with it. */
+static int
+on_signal(int sig, void *arg)
+{
+	struct gdrun	*r = arg;
+
+	(void)sig;
+	r->interrupted = 1;
+	return 1;
+}
+
+/* The runner's events, as logfmt lines (the daemon's journal). */
+static void
+on_event(const struct hv_event *ev, void *arg)
+{
+	static const char *const names[] = {
+		[HV_EV_RUN] = "run", [HV_EV_PHASE] = "phase",
+		[HV_EV_STEP] = "step", [HV_EV_CALL] = "call",
+		[HV_EV_SAMPLE] = "sample", [HV_EV_ALERT] = "alert",
+		[HV_EV_FAULT] = "fault", [HV_EV_NOTE] = "note",
+		[HV_EV_VERDICT] = "verdict",
+	};
+	struct gdrun	*r = arg;
+	char		 run[24], ms[32], code[16];
+	const char	*level = "info";
+
+	/* Samples are many: failures only, unless --verbose. */
+	if (ev->kind == HV_EV_SAMPLE && ev->ok &&
+	    hv_log_level < HV_LOG_VERBOSE)
+		return;
+	if ((ev->kind == HV_EV_CALL || ev->kind == HV_EV_SAMPLE) && !ev->ok)
+		level = "warn";
+	snprintf(run, sizeof run, "%" PRId64, ev->run);
+	snprintf(ms, sizeof ms, "%.0f", ev->ms);
+	snprintf(code, sizeof code, "%d", ev->exit_code);
+	hv_logfmt(level, names[ev->kind], "gameday", r->g->name, "id",
+	    r->idstr, "experiment", r->exp, "run", ev->run != 0 ? run : NULL,
+	    "phase", ev->phase, "step", ev->step, "driver", ev->driver,
+	    "target", ev->target, "state", ev->state, "ms", ev->ms >= 0 &&
+	    (ev->kind == HV_EV_CALL || ev->kind == HV_EV_SAMPLE ||
+	    ev->kind == HV_EV_ALERT) ? ms : NULL, "exit",
+	    ev->kind == HV_EV_VERDICT ? code : NULL, "msg", ev->text,
+	    HV_LOGEND);
+}
 
 /* A game-day event: a logfmt line, or a line for a person. */
 static void HV_PRINTF(4, 5)
@@ -342,14 +389,6 @@ notify(struct gdrun *r, struct hv_store *st, struct hv_loop *loop,
 	hv_buf_release(&err);
 }
 
-/* Whether a run ended because a signal (SIGTERM, halt) stopped it. */
-static int
-was_interrupted(const struct hv_run_result *rr)
-{
-	return rr->reason != NULL &&
-	    strncmp(rr->reason, "interrupted by", 14) == 0;
-}
-
 int
 hv_gameday_run(struct hv_gameday *g, struct hv_store *st,
     struct hv_loop *loop, const struct hv_gameday_opts *o,
@@ -422,6 +461,13 @@ hv_gameday_run(struct hv_gameday *g, struct hv_store *st,
 		    g->nexps, g->exps[i].file, g->exps[i].x->title);
 		memset(&ro, 0, sizeof ro);
 		ro.gameday = r.id;
+		ro.on_signal = on_signal;
+		ro.signal_arg = &r;
+		if (o->logfmt) {
+			ro.on_event = on_event;
+			ro.event_arg = &r;
+		}
+		r.exp = g->exps[i].file;
 		hv_run(g->exps[i].x, st, loop, &ro, &rr);
 		res->runs++;
 		if (rr.exit_code > worst)
@@ -438,7 +484,7 @@ hv_gameday_run(struct hv_gameday *g, struct hv_store *st,
 		else
 			hv_log("gameday %s: %s: %s (run %s)", g->name,
 			    g->exps[i].file, rr.status, idbuf);
-		if (rr.exit_code == HV_EXIT_ROLLBACK || was_interrupted(&rr)) {
+		if (rr.exit_code == HV_EXIT_ROLLBACK || r.interrupted) {
 			stop = 1;
 			free(reason);
 			reason = hv_xasprintf("%s: %s", g->exps[i].file,

@@ -558,8 +558,9 @@ hv_store_status_json(struct hv_store *s, struct hv_buf *err)
 	    "WHERE status = 'running' ORDER BY id", 0, err) == -1 ||
 	    add_rows(s, o, "runs", "SELECT r.id, r.experiment, r.file, "
 	    "r.gameday_id AS gameday, r.started_at, r.pid, r.controller, "
-	    "(SELECT phase FROM steps WHERE run_id = r.id ORDER BY id DESC "
-	    "LIMIT 1) AS phase FROM runs r WHERE r.status = 'running' "
+	    "coalesce(r.phase, (SELECT phase FROM steps WHERE run_id = r.id "
+	    "ORDER BY id DESC LIMIT 1)) AS phase FROM runs r WHERE "
+	    "r.status = 'running' "
 	    "ORDER BY r.id", 0, err) == -1 ||
 	    add_rows(s, o, "schedules", "SELECT name, file, schedule, "
 	    "timezone, daemon_id, next_slot_at, next_start_at, "
