@@ -17,6 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "experiment.h"
 #include "gameday.h"
 #include "httpd.h"
@@ -415,6 +417,39 @@ test_skips_unique(void **state)
 	hv_buf_release(&err);
 }
 
+/* A store of schema 2 gains the game-day tables and keeps its rows. */
+static void
+test_migrate_from_2(void **state)
+{
+	struct hv_store	*s;
+	struct hv_buf	 err = HV_BUF_INIT;
+	char		 path[128], cmd[1024];
+	json_t		*st;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/old.db", dir);
+	assert_int_equal(hv_store_open(path, &s, &err), 0);
+	hv_store_close(s);
+	snprintf(cmd, sizeof cmd, "sqlite3 %s \"DROP TABLE gameday_skips; "
+	    "DROP TABLE gameday_schedules; DROP TABLE leases; DROP TABLE "
+	    "gamedays; DROP TABLE daemons; CREATE TABLE gamedays (id INTEGER "
+	    "PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL, "
+	    "scheduled_at INTEGER, started_at INTEGER NOT NULL, ended_at "
+	    "INTEGER, status TEXT NOT NULL DEFAULT 'running'); INSERT INTO "
+	    "gamedays (name, file, started_at, status) VALUES ('old', "
+	    "'old.yaml', 1, 'completed'); PRAGMA user_version = 2\"", path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(hv_store_open(path, &s, &err), 0);
+	assert_int_equal(hv_store_schema(s), HV_STORE_SCHEMA);
+	assert_non_null(st = hv_store_status_json(s, &err));
+	assert_int_equal(json_array_size(json_object_get(st, "last")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(st, "last"), 0), "name")), "old");
+	json_decref(st);
+	hv_store_close(s);
+	hv_buf_release(&err);
+}
+
 int
 main(void)
 {
@@ -427,6 +462,7 @@ main(void)
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_lease),
 		cmocka_unit_test(test_skips_unique),
+		cmocka_unit_test(test_migrate_from_2),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -449,6 +449,15 @@ test_application_id(void **state)
 	hv_buf_release(&err);
 }
 
+/* Schema 3 (game days) taken back out: gamedays as schema 1 had it. */
+#define SCHEMA_3_UNDONE							\
+	"DROP TABLE gameday_skips; DROP TABLE gameday_schedules;"	\
+	"DROP TABLE leases; DROP TABLE gamedays; DROP TABLE daemons;"	\
+	"CREATE TABLE gamedays (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"\
+	" file TEXT NOT NULL, scheduled_at INTEGER, started_at INTEGER NOT"\
+	" NULL, ended_at INTEGER, status TEXT NOT NULL DEFAULT 'running');"\
+	"CREATE INDEX gamedays_name ON gamedays (name, started_at);"
+
 /* A store of schema 1 (an older havoc's) migrates and keeps its rows. */
 static void
 test_migrate_from_1(void **state)
@@ -463,6 +472,7 @@ test_migrate_from_1(void **state)
 	hv_store_close(open_ok(f->path));
 	/* Back to schema 1 as it shipped: no mark, no phase, old alerts. */
 	raw_sql(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 1;"
+	    SCHEMA_3_UNDONE
 	    "ALTER TABLE runs DROP COLUMN phase; DROP TABLE alerts;"
 	    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, run_id INTEGER NOT"
 	    " NULL REFERENCES runs (id) ON DELETE CASCADE, name TEXT NOT NULL,"
