@@ -50,15 +50,24 @@ int
 hv_cmd_print_next(struct hv_gameday *g, int64_t from, long n, FILE *f,
     const char *indent)
 {
-	struct hv_buf	 err = HV_BUF_INIT;
-	int64_t		 t = from, slot;
-	long		 i;
-	char		 buf[64];
-	const struct hv_node *w = g->where_schedule;
+	const struct hv_node	*w = g->where_schedule;
+	struct hv_buf		 err = HV_BUF_INIT;
+	int64_t			 slots[1024], t = from;
+	long			 done = 0;
+	int			 got, i, want;
+	char			 buf[64];
 
-	for (i = 0; i < n; i++) {
-		if (hv_schedule_next(&g->sched, t, &slot, &err) == -1) {
-			fflush(f);
+	while (done < n) {
+		want = n - done < 1024 ? (int)(n - done) : 1024;
+		got = hv_schedule_list(&g->sched, t, slots, (size_t)want,
+		    &err);
+		for (i = 0; f != NULL && i < got; i++)
+			fprintf(f, "%s%s\n", indent, hv_schedule_format(
+			    &g->sched, slots[i], buf, sizeof buf));
+		done += got;
+		if (got < want) {
+			if (f != NULL)
+				fflush(f);
 			if (w != NULL)
 				fprintf(stderr, "%s:%d:%d: schedule: %s\n",
 				    w->file, w->line, w->col, err.s);
@@ -68,10 +77,7 @@ hv_cmd_print_next(struct hv_gameday *g, int64_t from, long n, FILE *f,
 			hv_buf_release(&err);
 			return -1;
 		}
-		if (f != NULL)
-			fprintf(f, "%s%s\n", indent, hv_schedule_format(
-			    &g->sched, slot, buf, sizeof buf));
-		t = slot;
+		t = slots[got - 1];
 	}
 	return 0;
 }

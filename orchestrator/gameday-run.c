@@ -234,7 +234,7 @@ on_event(const struct hv_event *ev, void *arg)
 	};
 	struct gdrun	*r = arg;
 	char		 run[24], ms[32], code[16];
-	const char	*level = "info";
+	const char	*level = "info", *text;
 
 	/* Samples are many: failures only, unless --verbose. */
 	if (ev->kind == HV_EV_SAMPLE && ev->ok &&
@@ -242,6 +242,8 @@ on_event(const struct hv_event *ev, void *arg)
 		return;
 	if ((ev->kind == HV_EV_CALL || ev->kind == HV_EV_SAMPLE) && !ev->ok)
 		level = "warn";
+	for (text = ev->text; *text == ' '; text++)
+		;
 	snprintf(run, sizeof run, "%" PRId64, ev->run);
 	snprintf(ms, sizeof ms, "%.0f", ev->ms);
 	snprintf(code, sizeof code, "%d", ev->exit_code);
@@ -251,8 +253,8 @@ on_event(const struct hv_event *ev, void *arg)
 	    "target", ev->target, "state", ev->state, "ms", ev->ms >= 0 &&
 	    (ev->kind == HV_EV_CALL || ev->kind == HV_EV_SAMPLE ||
 	    ev->kind == HV_EV_ALERT) ? ms : NULL, "exit",
-	    ev->kind == HV_EV_VERDICT ? code : NULL, "msg", ev->text,
-	    HV_LOGEND);
+	    ev->kind == HV_EV_VERDICT ? code : NULL, "msg",
+	    *text != '\0' ? text : NULL, HV_LOGEND);
 }
 
 /* A game-day event: a logfmt line, or a line for a person. */

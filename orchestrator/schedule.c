@@ -818,29 +818,67 @@ hv_schedule_release(struct hv_schedule *s)
 /* The last day that RFC 3339 can write: 9999-12-31. */
 #define LAST_DAY	INT64_C(2932896)
 
+/* The spans of the last few days looked at, so that listing many slots
+ * does not ask the C library about the same hours again. */
+#define NSPANS	4
+struct spans {
+	struct span	 sp[NSPANS];
+	size_t		 next;
+};
+
+static void
+spans_init(struct spans *c)
+{
+	size_t	i;
+
+	for (i = 0; i < NSPANS; i++)
+		c->sp[i].from = INT64_MIN;
+	c->next = 0;
+}
+
+/* The span around local day `days`. */
+static const struct span *
+day_span(struct spans *c, int64_t days)
+{
+	int64_t		 from = days * DAY - MARGIN;
+	struct span	*sp;
+	size_t		 i;
+
+	for (i = 0; i < NSPANS; i++)
+		if (c->sp[i].from == from)
+			return &c->sp[i];
+	sp = &c->sp[c->next];
+	c->next = (c->next + 1) % NSPANS;
+	span_build(sp, from, from + DAY + 2 * MARGIN);
+	return sp;
+}
+
 /*
  * The earliest slot of local day `days` strictly after `after` (seconds,
  * with the fraction in after_ms), or -1.
  */
 static int64_t
-day_first(const struct hv_schedule *s, struct span *sp, int64_t days,
+day_first(const struct hv_schedule *s, struct spans *c, int64_t days,
     int64_t after_ms)
 {
-	const struct hv_cron	*c = &s->cron;
+	const struct hv_cron	*cr = &s->cron;
+	const struct span	*sp = day_span(c, days);
 	int64_t			 w0 = days * DAY, w, t[2], ld, lsec;
 	int64_t			 best = -1;
 	int			 h, m, n, k;
 
-	if (sp->from != w0 - MARGIN)
-		span_build(sp, w0 - MARGIN, w0 + DAY + MARGIN);
 	for (h = 0; h < 24; h++) {
-		if (!(c->hours & (1U << h)))
+		if (!(cr->hours & (1U << h)))
 			continue;
 		for (m = 0; m < 60; m++) {
-			if (!(c->minutes & (1ULL << m)))
+			if (!(cr->minutes & (1ULL << m)))
 				continue;
 			w = w0 + h * 3600 + m * 60;
-			if (c->wildcard)
+			/* Slots come in order within a piece: a wall time
+			 * well before `after` cannot be a slot after it. */
+			if ((w + 2 * MARGIN) * 1000 <= after_ms)
+				continue;
+			if (cr->wildcard)
 				n = span_resolve(sp, w, t);
 			else if ((t[0] = wall_first(sp, w)) == -1)
 				n = 0;
@@ -860,17 +898,14 @@ day_first(const struct hv_schedule *s, struct span *sp, int64_t days,
 	return best;
 }
 
-int
-hv_schedule_next(const struct hv_schedule *s, int64_t after, int64_t *slot,
-    struct hv_buf *err)
+/* hv_schedule_next() with TZ set and the spans given. */
+static int
+next_in(const struct hv_schedule *s, struct spans *c, int64_t after,
+    int64_t *slot, struct hv_buf *err)
 {
-	struct tzsave	 sv;
-	struct span	 sp;
 	int64_t		 start, d, last, best = -1, t, found_day = 0;
 	int64_t		 after_s = floor_div(after, 1000);
 
-	tz_enter(s->tz, &sv);
-	sp.from = INT64_MIN;
 	/* The local day of `after`, less one: a fixed time of the day
 	 * before may be carried past midnight by a jump. */
 	start = floor_div(after_s + offset_at(after_s), DAY) - 1;
@@ -883,7 +918,7 @@ hv_schedule_next(const struct hv_schedule *s, int64_t after, int64_t *slot,
 		if (!date_matches(&s->cron, d) || (!day_possible(s, d) &&
 		    !day_possible(s, d + 1)))
 			continue;
-		if ((t = day_first(s, &sp, d, after)) == -1)
+		if ((t = day_first(s, c, d, after)) == -1)
 			continue;
 		if (best == -1 || t < best) {
 			if (best == -1)
@@ -891,13 +926,50 @@ hv_schedule_next(const struct hv_schedule *s, int64_t after, int64_t *slot,
 			best = t;
 		}
 	}
-	tz_leave(&sv);
 	if (best == -1)
 		return hv_error(err, "no slot in the %d years after the "
 		    "given time: the schedule, window and blackouts leave "
 		    "none", HV_SCHEDULE_HORIZON_YEARS);
 	*slot = best * 1000;
 	return 0;
+}
+
+int
+hv_schedule_next(const struct hv_schedule *s, int64_t after, int64_t *slot,
+    struct hv_buf *err)
+{
+	struct tzsave	 sv;
+	struct spans	*c;
+	int		 rc;
+
+	c = hv_xmalloc(sizeof *c);
+	spans_init(c);
+	tz_enter(s->tz, &sv);
+	rc = next_in(s, c, after, slot, err);
+	tz_leave(&sv);
+	free(c);
+	return rc;
+}
+
+int
+hv_schedule_list(const struct hv_schedule *s, int64_t after, int64_t *out,
+    size_t n, struct hv_buf *err)
+{
+	struct tzsave	 sv;
+	struct spans	*c;
+	size_t		 i;
+
+	c = hv_xmalloc(sizeof *c);
+	spans_init(c);
+	tz_enter(s->tz, &sv);
+	for (i = 0; i < n; i++) {
+		if (next_in(s, c, after, &out[i], err) == -1)
+			break;
+		after = out[i];
+	}
+	tz_leave(&sv);
+	free(c);
+	return (int)i;
 }
 
 int64_t

@@ -114,6 +114,13 @@ int	 hv_schedule_next(const struct hv_schedule *, int64_t after,
 	    int64_t *slot, struct hv_buf *err);
 
 /*
+ * The next n slots after `after` into out, in order: the count found
+ * (less than n, with a message in err, when the schedule has no more).
+ */
+int	 hv_schedule_list(const struct hv_schedule *, int64_t after,
+	    int64_t *out, size_t n, struct hv_buf *err);
+
+/*
  * Whether the cron date fields can ever match a day (February 30 never
  * does); -1 with a message when they cannot.
  */

@@ -100,6 +100,10 @@ check "--from without --next is a usage error" test $? = 64
 "$HAVOC" gameday next.yaml --next 1 --from yesterday >/dev/null 2>&1
 check "a bad --from is a usage error" test $? = 64
 
+mkdir oracle
+(cd oracle && python3 "$ROOT/tests/integration/schedule-oracle.py" "$HAVOC" 7 100 >../oracle.txt 2>&1)
+check "--next agrees with an independent oracle (zoneinfo, brute force)" test $? = 0 || cat oracle.txt
+
 # --- the game days of the daemons -----------------------------------------
 
 P1=$(port); P2=$((P1 + 1)); P3=$((P1 + 2)); HOOK=$((P1 + 3))
@@ -231,6 +235,17 @@ check "status: what runs now, with experiment and phase" \
     grep -q '^    run 1: web on .* comes back (e3.yaml), phase method' status.txt
 check "status: the active fault" grep -q '^      fault 1: local.run, active' status.txt
 check "status: the next start" grep -q '^    next start 20' status.txt
+
+# SIGHUP mid-fault: the files are read again, the run goes on.
+n0=$(grep -c 'event=reloaded' d2.log)
+kill -HUP "$D2"
+wait_for 5 sh -c "test \$(grep -c 'event=reloaded' d2.log) -gt $n0"
+check "SIGHUP mid-run: reloaded" test "$(grep -c 'event=reloaded' d2.log)" -gt "$n0"
+sleep 1
+check "SIGHUP mid-run: the run goes on" \
+    test "$(sql d2.db "SELECT status FROM runs")" = running
+check "SIGHUP mid-run: its fault stays in place" \
+    sh -c "! python3 -c \"import socket; socket.create_connection(('127.0.0.1', $P2), 0.5)\" 2>/dev/null"
 
 # havoc halt from another process, mid-fault.
 "$HAVOC" halt --db d3.db >halt.txt 2>&1
