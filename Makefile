@@ -6,6 +6,7 @@
 #   make demo         install what is missing, build, run the demo
 #   make check        style and static checks, then make test
 #   make bench        the SSH fan-out benchmark (needs root for the lab)
+#   make bench-daemon the game-day daemon against cron (30 minutes)
 #   make install      honours PREFIX and DESTDIR
 #
 # SANITIZE=address,undefined builds into build/san instead of build.
@@ -54,7 +55,7 @@ UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
 .PHONY: all test unit unit-san integration lab-test check style demo \
-	bench deps install uninstall clean
+	bench bench-daemon deps install uninstall clean
 
 all: $(BUILD)/havoc
 
@@ -105,6 +106,10 @@ bench: deps
 	$(MAKE) all
 	@bash tests/bench/validate.sh $(BUILD)/havoc
 	@bash tests/bench/ssh-fanout.sh $(BUILD)/havoc
+
+bench-daemon: deps
+	$(MAKE) all
+	@bash tests/bench/gameday-daemon.sh $(BUILD)/havoc
 
 # Style: banned functions, and library headers only behind their seam.
 style:

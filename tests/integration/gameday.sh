@@ -191,7 +191,7 @@ D1=$!; bgpids+=("$D1")
 D2=$!; bgpids+=("$D2")
 "$HAVOC" daemon --db d3.db g3.yaml 2>d3.log &
 D3=$!; bgpids+=("$D3")
-wait_for 5 grep -q 'event=scheduled' d1.log
+wait_for 5 grep -qs 'event=scheduled' d1.log
 check "daemon logs logfmt lines (ts=, level=, event=)" \
     grep -qE '^ts=[0-9T:.-]+Z level=info event=daemon_start ' d1.log
 
@@ -204,20 +204,20 @@ check "... with a clear message" grep -q 'another daemon runs on d1.db: daemon 1
 cp g1.yaml g1.good
 printf 'gameday: g-complete\nschedule: "61 * * * *"\njitter: 1y\nexperiments: [e1.yaml]\n' >g1.yaml
 kill -HUP "$D1"
-wait_for 5 grep -q 'event=reload_kept' d1.log
+wait_for 5 grep -qs 'event=reload_kept' d1.log
 check "SIGHUP with a bad file: every error logged with its place" \
     grep -q 'event=invalid_file file=g1.yaml msg="g1.yaml:2:12: schedule: minute: 61' d1.log
 check "... the jitter error too" grep -q 'msg="g1.yaml:3:9: jitter' d1.log
 check "... and the daemon runs on" alive "$D1"
 cp g1.good g1.yaml
 kill -HUP "$D1"
-wait_for 5 grep -q 'event=reloaded msg="every file reloaded"' d1.log
+wait_for 5 grep -qs 'event=reloaded msg="every file reloaded"' d1.log
 check "SIGHUP with a good file: reloaded" \
     grep -q 'event=reloaded msg="every file reloaded"' d1.log
 
 # The slot: all three start at the same minute.
-wait_for 75 grep -q 'event=gameday_started' d2.log
-wait_for 10 grep -q 'event=gameday_started' d3.log
+wait_for 75 grep -qs 'event=gameday_started' d2.log
+wait_for 10 grep -qs 'event=gameday_started' d3.log
 check "the game days start at their slot" grep -q 'event=gameday_started gameday=g-sigterm' d2.log
 late=$(sed -n 's/.*event=gameday_started.* late_ms=\([0-9]*\).*/\1/p' d2.log | head -1)
 check "... on time (late_ms=$late < 1000)" test "${late:-99999}" -lt 1000
@@ -311,13 +311,13 @@ experiments: [fast.yaml]
 EOF
 "$HAVOC" daemon --db m.db m.yaml 2>m1.log &
 M=$!
-wait_for 5 grep -q event=scheduled m1.log
+wait_for 5 grep -qs event=scheduled m1.log
 kill -TERM "$M"; wait "$M"
 # As if the daemon had been down for the last five minutes.
 sql m.db "UPDATE gameday_schedules SET accounted_until = accounted_until - 300000"
 "$HAVOC" daemon --db m.db m.yaml 2>m2.log &
 M=$!
-wait_for 5 grep -q event=scheduled m2.log
+wait_for 5 grep -qs event=scheduled m2.log
 kill -TERM "$M"; wait "$M"
 n=$(sql m.db "SELECT count(*) FROM gameday_skips WHERE name = 'missed' AND reason = 'missed'")
 check "slots missed while down are recorded as skips ($n)" test "$n" -ge 4 -a "$n" -le 6
@@ -326,14 +326,14 @@ sed -i 's/^experiments:/catch_up: true\nexperiments:/' m.yaml
 sql m.db "UPDATE gameday_schedules SET accounted_until = accounted_until - 180000"
 "$HAVOC" daemon --db m.db m.yaml 2>m3.log &
 M=$!
-wait_for 10 grep -q event=gameday_exit m3.log
+wait_for 10 grep -qs event=gameday_exit m3.log
 kill -TERM "$M"; wait "$M"
 check "catch_up: the latest missed slot runs late, once" \
     test "$(sql m.db "SELECT count(*) FROM gamedays WHERE status = 'completed'")" = 1
 
 "$HAVOC" daemon --db m.db --lease 3s m.yaml 2>k1.log &
 K=$!; bgpids+=("$K")
-wait_for 5 grep -q event=scheduled k1.log
+wait_for 5 grep -qs event=scheduled k1.log
 { kill -9 "$K"; wait "$K"; } 2>/dev/null
 "$HAVOC" daemon --db m.db --lease 3s m.yaml 2>k2.log &
 K2=$!; bgpids+=("$K2")
@@ -342,7 +342,7 @@ check "a dead daemon's lease holds until it runs out (75)" test "$rc" = 75
 sleep 3.5
 "$HAVOC" daemon --db m.db --lease 3s m.yaml 2>k3.log &
 K3=$!; bgpids+=("$K3")
-wait_for 5 grep -q event=scheduled k3.log
+wait_for 5 grep -qs event=scheduled k3.log
 check "after it ran out, the next daemon takes over" alive "$K3"
 check "the dead daemon is marked lost" \
     test "$(sql m.db "SELECT status FROM daemons ORDER BY id DESC LIMIT 1 OFFSET 2")" = lost
