@@ -485,7 +485,8 @@ start(struct daemon *d, struct entry *e, int64_t now)
 	snprintf(pid, sizeof pid, "%d", (int)child);
 	snprintf(jit, sizeof jit, "%" PRId64, e->jitter);
 	hv_logfmt("info", "gameday_started", "gameday", e->g->name, "id", id,
-	    "slot", t, "jitter_ms", jit, "late_ms", late, "pid", pid, HV_LOGEND);
+	    "slot", t, "jitter_ms", jit, "late_ms", late, "pid", pid,
+	    HV_LOGEND);
 	hv_buf_release(&err);
 }
 
