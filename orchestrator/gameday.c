@@ -16,6 +16,7 @@
 #include "gameday.h"
 #include "http.h"
 #include "node.h"
+#include "plan.h"
 
 static const char *const top_keys[] = {
 	"gameday", "description", "schedule", "timezone", "window",
@@ -430,6 +431,11 @@ load_experiment(struct gck *c, const struct hv_node *n)
 	lo.nvars = e->nvars;
 	before = c->d->count;
 	e->x = hv_experiment_load(e->path, &lo, c->d);
+	/* What plan would refuse is a problem of the file too. */
+	if (e->x != NULL && hv_plan_check(e->x, c->d) > 0) {
+		hv_experiment_free(e->x);
+		e->x = NULL;
+	}
 	if (e->x == NULL && c->d->count == before)
 		hv_diag_node(c->d, f, "experiment %s could not be loaded", s);
 	else if (e->x == NULL)

@@ -272,7 +272,7 @@ connect_targets(struct runner *r)
 	int			  failed;
 	int64_t			  t0;
 
-	set = hv_xcalloc(r->x->nhosts + 1, sizeof *set);
+	set = hv_xcalloc(r->x->inv->nhosts + 1, sizeof *set);
 	add_hosts(r, r->x->steady, r->x->nsteady, set, &n);
 	add_hosts(r, r->x->method, r->x->nmethod, set, &n);
 	add_hosts(r, r->x->rollbacks, r->x->nrollbacks, set, &n);

@@ -451,6 +451,7 @@ struct hv_store {
 	struct qent	*q;
 	size_t		 nq;
 	struct hv_buf	 qerr;		/* what failed while flushing */
+	struct hv_buf	 why_busy;	/* locked, or disk full */
 	struct handle	*handles;
 	size_t		 nhandles;
 	uint64_t	 next_handle;
@@ -740,6 +741,8 @@ hv_store_open_mode(const char *path, int mode, struct hv_store **out,
 	else
 		flags = SQLITE_OPEN_READWRITE;
 	s = hv_xcalloc(1, sizeof *s);
+	hv_buf_init(&s->qerr);
+	hv_buf_init(&s->why_busy);
 	s->readonly = (mode & HV_STORE_READONLY) != 0;
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -812,6 +815,7 @@ hv_store_close(struct hv_store *s)
 	free(s->q);
 	free(s->handles);
 	hv_buf_release(&s->qerr);
+	hv_buf_release(&s->why_busy);
 	for (i = 0; i < HV_ARRAY_LEN(s->st); i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close_v2(s->db);
@@ -975,10 +979,17 @@ step_row(struct hv_store *s, int64_t h)
 	return 0;
 }
 
+/*
+ * Whether a write may work later: the database locked by another
+ * process, or the disk full (space comes back, and a journal state that
+ * is written late is better than one that says a reverted fault is
+ * active).
+ */
 static int
 is_busy(int rc)
 {
-	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ||
+	    (rc & 0xff) == SQLITE_FULL;
 }
 
 /* Says why an UPDATE of fault id moved nothing: no fault, or a bad move. */
@@ -1044,6 +1055,8 @@ q_exec(struct hv_store *s, struct qent *q, struct hv_buf *err)
 	}
 	rc = sqlite3_step(st);
 	if (is_busy(rc)) {
+		hv_buf_reset(&s->why_busy);
+		hv_buf_puts(&s->why_busy, sqlite3_errmsg(s->db));
 		ret = Q_BUSY;
 		goto done;
 	}
@@ -1124,8 +1137,8 @@ submit(struct hv_store *s, struct qent *q, struct hv_buf *err)
 		rc = q_exec(s, q, err);
 		if (rc != Q_BUSY || !s->nonblock) {
 			if (rc == Q_BUSY)
-				hv_error(err, "store: %s: the database is "
-				    "locked", stmts[q->id].what);
+				hv_error(err, "store: %s: %s",
+				    stmts[q->id].what, s->why_busy.s);
 			q_release(q);
 			return rc == Q_DONE ? Q_DONE : Q_FAILED;
 		}
@@ -1298,8 +1311,8 @@ hv_store_fault_add(struct hv_store *s, const struct hv_fault_rec *fr,
 	if (rc == Q_BUSY && s->nonblock)
 		return HV_STORE_BUSY;
 	if (rc == Q_BUSY)
-		return hv_error(err, "store: %s: the database is locked",
-		    stmts[S_FAULT_ADD].what);
+		return hv_error(err, "store: %s: %s", stmts[S_FAULT_ADD].what,
+		    s->why_busy.s);
 	if (rc == Q_FAILED)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);

@@ -87,6 +87,32 @@ check "--dry-run prints the replay command too" grep -q "^to run exactly this pl
 "$HAVOC" plan pick.yaml --var a='x y' >plan2.txt 2>&1
 check "--var is in the replay command, quoted" grep -q "^to run exactly this plan: havoc run pick.yaml --seed [0-9]* --var 'a=x y'\$" plan2.txt
 
+# --- validate reports what plan would refuse --------------------------------
+
+cat >radius.yaml <<'EOF'
+version: 1
+title: too wide
+hosts:
+  web-1: {address: 10.0.0.1, tags: [web]}
+  web-2: {address: 10.0.0.2, tags: [web]}
+  web-3: {address: 10.0.0.3, tags: [web]}
+targets:
+  all_web: {tags: [web]}
+  four: {tags: [web], pick: 4}
+method:
+  - action: shell.run
+    on: all_web
+    with: {command: "true"}
+safety:
+  max_targets: 2
+EOF
+"$HAVOC" validate radius.yaml >out.txt 2>err.txt
+check "validate: a max_targets overrun is an error (exit 65)" test $? = 65
+check "validate: ... at safety.max_targets" grep -q '^radius.yaml:15:16: safety: actions may touch 3 hosts, more than max_targets 2$' err.txt
+check "validate: pick 4 of 3 hosts is an error" grep -q '^radius.yaml:9:29: target group "four": pick 4, but only 3 hosts match$' err.txt
+"$HAVOC" plan radius.yaml >out.txt 2>err.txt
+check "plan refuses it too (exit 2)" test $? = 2
+
 # --- alerting that cannot be checked stops the run first --------------------
 
 "$WEBAPP" start "$PORT" >/dev/null
@@ -109,6 +135,64 @@ rc=$?
 check "an alertmanager URL that is not Alertmanager: exit 2" test $rc = 2
 check "  ... and nothing was changed" test ! -e "$T/changed"
 check "  ... and the reason names the alert" grep -q 'alert "NodeDown" cannot be checked' out.txt
+
+# --- a full disk during a run: each revert runs once, the journal converges --
+
+if [ "$(id -u)" != 0 ]; then
+	echo "skip  disk full: mounting a small tmpfs needs root"
+else
+	MNT=$T/small
+	mkdir -p "$MNT"
+	if mount -t tmpfs -o size=2m havoc-core-test "$MNT" 2>/dev/null; then
+		cat >full.yaml <<EOF
+version: 1
+title: disk full during a run
+steady_state:
+  - name: ok
+    probe: local
+    with: {command: ["true"]}
+method:
+  - name: fault
+    action: local.run
+    with:
+      command: [sh, -c, "echo inject >>$T/count"]
+      revert: [sh, -c, "echo revert >>$T/count"]
+    duration: 3s
+watch: {every: 100ms, probes: [ok]}
+EOF
+		"$HAVOC" run full.yaml --db "$MNT/h.db" >full.out 2>full.err &
+		hp=$!
+		for i in $(seq 1 100); do
+			grep -q inject "$T/count" 2>/dev/null && break
+			sleep 0.1
+		done
+		dd if=/dev/zero of="$MNT/fill" bs=4k >/dev/null 2>&1
+		df_full=$(df --output=avail "$MNT" | tail -1)
+		for i in $(seq 1 100); do
+			grep -q revert "$T/count" 2>/dev/null && break
+			sleep 0.1
+		done
+		sleep 1
+		rm -f "$MNT/fill"
+		for i in $(seq 1 300); do
+			kill -0 $hp 2>/dev/null || break
+			sleep 0.1
+		done
+		wait $hp
+		rc=$?
+		check "disk full: the disk was full ($df_full KB free)" test "$df_full" -le 8
+		check "disk full: the revert ran once" test "$(grep -c revert "$T/count")" = 1
+		check "disk full: the run holds once space is back (exit $rc)" test $rc = 0
+		st=$(sqlite3 "$MNT/h.db" "select state from faults")
+		check "disk full: the journal says reverted ($st)" test "$st" = reverted
+		"$HAVOC" recover --db "$MNT/h.db" >rec.out 2>&1
+		check "disk full: recover finds nothing to do" grep -q "no fault is active" rec.out
+		check "disk full: recover did not revert again" test "$(grep -c revert "$T/count")" = 1
+		umount "$MNT"
+	else
+		echo "skip  disk full: cannot mount a tmpfs here"
+	fi
+fi
 
 echo
 echo "core: $passed passed, $failures failed"
