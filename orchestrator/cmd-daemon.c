@@ -56,6 +56,7 @@
 #define GRACE_MS	60000		/* a start this late is still on time */
 #define MAX_SKIPS	1000		/* recorded at once, per game day */
 #define LINE_MAX_	4096		/* of a child's output line */
+#define RECOVER		"(recover)"	/* the child that reverts */
 
 struct entry {
 	struct hv_gameday	*g;		/* owned */
@@ -93,6 +94,7 @@ struct daemon {
 	int64_t		 ttl;
 	int		 tfd;
 	struct hv_timer	*renew;
+	int64_t		 startup_at;	/* slots up to it: missed while down */
 	int		 stopping;
 	int		 done;
 	int		 exit_code;
@@ -263,6 +265,8 @@ on_child_output(int fd, short revents, void *arg)
 }
 
 static void	arm(struct daemon *);
+static void	recover(struct daemon *);
+static void	startup(struct daemon *);
 
 static void
 on_child_exit(int fd, short revents, void *arg)
@@ -271,7 +275,7 @@ on_child_exit(int fd, short revents, void *arg)
 	struct daemon	*d = k->d;
 	struct hv_buf	 err = HV_BUF_INIT;
 	char		*status, code[16], id[24];
-	int		 ws = 0, left;
+	int		 ws = 0, crashed = 0, was_recover;
 	size_t		 i;
 
 	(void)revents;
@@ -289,21 +293,14 @@ on_child_exit(int fd, short revents, void *arg)
 		snprintf(code, sizeof code, "%d", WEXITSTATUS(ws));
 	else
 		snprintf(code, sizeof code, "signal %d", WTERMSIG(ws));
-	status = hv_store_gd_status(d->st, k->gameday, &err);
+	status = k->gameday != 0 ? hv_store_gd_status(d->st, k->gameday,
+	    &err) : NULL;
 	if (status != NULL && strcmp(status, HV_GD_RUNNING) == 0) {
 		/* It died in the middle: revert what its runs left. */
 		hv_logfmt("error", "gameday_crashed", "gameday", k->name,
 		    "id", id, "exit", code, HV_LOGEND);
-		if (hv_store_gd_close_dead(d->st, d->host, hv_run_alive,
-		    &err) == -1)
-			hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
-		hv_buf_reset(&err);
-		left = hv_recover(d->st, d->loop, 0, 0, &err);
-		hv_logfmt(left == 0 ? "info" : "error", "recover", "gameday",
-		    k->name, "msg", left == 0 ? "no fault is active" :
-		    left < 0 ? err.s : "some faults could not be reverted; "
-		    "see havoc recover", HV_LOGEND);
-	} else
+		crashed = 1;
+	} else if (k->gameday != 0)
 		hv_logfmt("info", "gameday_exit", "gameday", k->name, "id", id,
 		    "status", status, "exit", code, HV_LOGEND);
 	free(status);
@@ -311,10 +308,15 @@ on_child_exit(int fd, short revents, void *arg)
 		;
 	if (i < d->nkids)
 		d->kids[i] = d->kids[--d->nkids];
+	was_recover = strcmp(k->name, RECOVER) == 0;
 	hv_buf_release(&k->line);
 	hv_buf_release(&err);
 	free(k->name);
 	free(k);
+	if (crashed && !d->stopping)
+		recover(d);
+	if (was_recover && d->startup_at != 0)
+		startup(d);
 	if (d->stopping && d->nkids == 0)
 		d->done = 1;
 }
@@ -325,44 +327,139 @@ pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* In the child: runs the game day and never returns. */
-static void
-child_main(struct daemon *d, struct entry *e, int64_t gameday, int errfd)
+/* What a child runs, in its own process and loop; returns its exit. */
+typedef int (*child_fn)(struct daemon *, struct hv_loop *, void *arg);
+
+struct gd_job {
+	struct entry	*e;
+	int64_t		 gameday;
+};
+
+/* In a child: one game day. */
+static int
+run_gameday(struct daemon *d, struct hv_loop *loop, void *arg)
 {
+	struct gd_job		*j = arg;
 	struct hv_gameday_opts	 o;
 	struct hv_gameday_result res;
 	struct hv_store		*st;
-	struct hv_loop		*loop;
 	struct hv_buf		 err = HV_BUF_INIT;
-	sigset_t		 all;
 	int			 rc;
 
-	dup2(errfd, STDERR_FILENO);
-	close(errfd);
-	close(d->tfd);
-	/* Signals: its own loop's, and none of the daemon's SIGHUP. */
-	loop = hv_loop_new();
-	hv_loop_catch_signals(loop);
-	signal(SIGHUP, SIG_IGN);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (hv_store_open(d->db, &st, &err) == -1) {
-		hv_logfmt("error", "store", "gameday", e->g->name, "msg",
+		hv_logfmt("error", "store", "gameday", j->e->g->name, "msg",
 		    err.s, HV_LOGEND);
-		_exit(HV_EXIT_ABORTED);
+		return HV_EXIT_ABORTED;
 	}
 	memset(&o, 0, sizeof o);
-	o.scheduled_at = e->slot;
-	o.jitter_ms = e->jitter;
-	o.jitter_seed = e->seed;
+	o.scheduled_at = j->e->slot;
+	o.jitter_ms = j->e->jitter;
+	o.jitter_seed = j->e->seed;
 	o.daemon = d->id;
-	o.gameday = gameday;
+	o.gameday = j->gameday;
 	o.logfmt = 1;
-	rc = hv_gameday_run(e->g, st, loop, &o, &res);
+	rc = hv_gameday_run(j->e->g, st, loop, &o, &res);
 	hv_store_close(st);
-	hv_loop_free(loop);
+	return rc;
+}
+
+/* In a child: what runs that died left behind, as havoc recover. */
+static int
+run_recover(struct daemon *d, struct hv_loop *loop, void *arg)
+{
+	struct hv_store	*st;
+	struct hv_buf	 err = HV_BUF_INIT;
+	int		 left;
+
+	(void)arg;
+	if (hv_store_open(d->db, &st, &err) == -1) {
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
+		return HV_EXIT_ABORTED;
+	}
+	if (hv_store_gd_close_dead(st, d->host, hv_run_alive, &err) == -1) {
+		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
+		hv_buf_reset(&err);
+	}
+	left = hv_recover(st, loop, 0, 0, &err);
+	hv_logfmt(left == 0 ? "info" : "error", "recover", "msg", left == 0 ?
+	    "no fault of an earlier run is active" : left < 0 ? err.s :
+	    "some faults could not be reverted; see havoc recover",
+	    HV_LOGEND);
+	hv_store_close(st);
+	hv_buf_release(&err);
+	return left == 0 ? 0 : HV_EXIT_ROLLBACK;
+}
+
+/*
+ * Forks a child that runs fn with a loop of its own (its signals its
+ * own, SIGHUP ignored), its stderr a pipe the daemon reads. NULL when
+ * there is no pipe or no process.
+ */
+static struct child *
+spawn(struct daemon *d, const char *name, int forbid, int64_t gameday,
+    child_fn fn, void *arg)
+{
+	struct child	*k;
+	struct hv_loop	*loop;
+	sigset_t	 block, old;
+	int		 p[2];
+	pid_t		 pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return NULL;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	fflush(NULL);
-	_exit(rc);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		dup2(p[1], STDERR_FILENO);
+		close(p[1]);
+		close(d->tfd);
+		loop = hv_loop_new();
+		hv_loop_catch_signals(loop);
+		signal(SIGHUP, SIG_IGN);
+		sigemptyset(&block);
+		sigprocmask(SIG_SETMASK, &block, NULL);
+		_exit(fn(d, loop, arg));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	if (pid == -1) {
+		close(p[0]);
+		return NULL;
+	}
+	k = hv_xcalloc(1, sizeof *k);
+	k->d = d;
+	k->pid = pid;
+	k->errfd = p[0];
+	k->name = hv_xstrdup(name);
+	k->forbid = forbid;
+	k->gameday = gameday;
+	fcntl(k->errfd, F_SETFL, O_NONBLOCK);
+	hv_loop_fd(d->loop, k->errfd, POLLIN, on_child_output, k);
+	if ((k->pidfd = pidfd_open_(pid)) != -1)
+		hv_loop_fd(d->loop, k->pidfd, POLLIN, on_child_exit, k);
+	d->kids = hv_xreallocarray(d->kids, d->nkids + 1, sizeof *d->kids);
+	d->kids[d->nkids++] = k;
+	return k;
+}
+
+/*
+ * Reverts, in a child, what runs that died left; no game day starts
+ * meanwhile. At start, the slots are looked at once it is done.
+ */
+static void
+recover(struct daemon *d)
+{
+	if (spawn(d, RECOVER, 1, 0, run_recover, NULL) != NULL)
+		return;
+	hv_logfmt("error", "recover", "msg", "cannot start a process to "
+	    "revert what earlier runs left: run havoc recover", HV_LOGEND);
+	if (d->startup_at != 0)
+		startup(d);
 }
 
 /* Whether e may start now, as concurrency says; else who is in the way. */
@@ -403,17 +500,19 @@ start(struct daemon *d, struct entry *e, int64_t now)
 	struct hv_gd_row	 row;
 	struct hv_buf		 err = HV_BUF_INIT;
 	struct child		*k;
-	sigset_t		 block, old;
+	struct gd_job		 job;
 	const char		*who;
 	char			 t[40], late[24], id[24], pid[16], jit[24];
-	int			 p[2];
 	pid_t			 child;
 	int64_t			 gd;
 
 	if ((who = blocked_by(d, e)) != NULL) {
-		char	*msg = hv_xasprintf("game day %s is running "
-			    "(concurrency: %s)", who, e->g->concurrency ==
-			    HV_CONC_FORBID ? "forbid" : "allow");
+		char	*msg = strcmp(who, RECOVER) == 0 ?
+			    hv_xstrdup("the faults of earlier runs are being "
+			    "reverted") : hv_xasprintf("game day %s is "
+			    "running (concurrency: %s)", who,
+			    e->g->concurrency == HV_CONC_FORBID ? "forbid" :
+			    "allow");
 
 		skip(d, e, HV_SKIP_CONCURRENCY, msg);
 		free(msg);
@@ -429,56 +528,25 @@ start(struct daemon *d, struct entry *e, int64_t now)
 	row.daemon = d->id;
 	row.controller = d->host;
 	row.pid = (int)getpid();
-	row.started_at = now;
+	row.started_at = now = hv_wall_ms();
 	if ((gd = hv_store_gd_begin(d->st, &row, &err)) == -1) {
 		skip(d, e, HV_SKIP_ERROR, err.s);
 		hv_buf_release(&err);
 		return;
 	}
-	if (pipe2(p, O_CLOEXEC) == -1) {
+	job.e = e;
+	job.gameday = gd;
+	if ((k = spawn(d, e->g->name, e->g->concurrency == HV_CONC_FORBID, gd,
+	    run_gameday, &job)) == NULL) {
 		hv_store_gd_end(d->st, gd, HV_GD_ABORTED, HV_EXIT_ABORTED,
-		    "no pipe for the game day's output", NULL, hv_wall_ms(),
-		    &err);
-		skip(d, e, HV_SKIP_ERROR, "no pipe");
+		    "cannot start its process", NULL, hv_wall_ms(), &err);
+		skip(d, e, HV_SKIP_ERROR, "cannot start a process");
 		hv_buf_release(&err);
 		return;
 	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	fflush(NULL);
-	child = fork();
-	if (child == 0) {
-		close(p[0]);
-		child_main(d, e, gd, p[1]);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(p[1]);
-	if (child == -1) {
-		close(p[0]);
-		hv_store_gd_end(d->st, gd, HV_GD_ABORTED, HV_EXIT_ABORTED,
-		    "cannot fork", NULL, hv_wall_ms(), &err);
-		skip(d, e, HV_SKIP_ERROR, "cannot fork");
-		hv_buf_release(&err);
-		return;
-	}
+	child = k->pid;
 	if (hv_store_gd_set_pid(d->st, gd, (int)child, &err) == -1)
 		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
-	k = hv_xcalloc(1, sizeof *k);
-	k->d = d;
-	k->pid = child;
-	k->errfd = p[0];
-	k->name = hv_xstrdup(e->g->name);
-	k->forbid = e->g->concurrency == HV_CONC_FORBID;
-	k->gameday = gd;
-	fcntl(k->errfd, F_SETFL, O_NONBLOCK);
-	hv_loop_fd(d->loop, k->errfd, POLLIN, on_child_output, k);
-	if ((k->pidfd = pidfd_open_(child)) != -1)
-		hv_loop_fd(d->loop, k->pidfd, POLLIN, on_child_exit, k);
-	d->kids = hv_xreallocarray(d->kids, d->nkids + 1, sizeof *d->kids);
-	d->kids[d->nkids++] = k;
 	fmt_time(e, e->slot, t, sizeof t);
 	snprintf(late, sizeof late, "%" PRId64, now - e->start);
 	snprintf(id, sizeof id, "%" PRId64, gd);
@@ -598,8 +666,9 @@ on_renew(void *arg)
 		hv_loop_raise(d->loop, SIGTERM);
 	} else if (rc == -1)
 		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
-	/* Everything before the next slot has been seen to. */
-	for (i = 0; i < d->nfiles; i++) {
+	/* Everything before the next slot has been seen to (at start,
+	 * only once the slots that came while down are recorded). */
+	for (i = 0; i < d->nfiles && d->startup_at == 0; i++) {
 		account(&d->e[i], now);
 		save(d, &d->e[i]);
 	}
@@ -728,7 +797,8 @@ reload(struct daemon *d)
 	hv_logfmt(kept == 0 ? "info" : "warn", "reloaded", "msg", kept == 0 ?
 	    "every file reloaded" : "some files kept their "
 	    "old version", HV_LOGEND);
-	arm(d);
+	if (d->startup_at == 0)
+		arm(d);		/* else startup() will */
 }
 
 /* SIGTERM, SIGINT: no new game day; runs in flight stop and roll back. */
@@ -779,6 +849,20 @@ proc_start(char *buf, size_t len)
 	hv_buf_release(&err);
 }
 
+/* The slots that came while no daemon ran, then the timer. */
+static void
+startup(struct daemon *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->nfiles; i++) {
+		consider(d, &d->e[i], d->startup_at, 1);
+		log_next(&d->e[i], "scheduled");
+	}
+	d->startup_at = 0;
+	arm(d);
+}
+
 static int
 take_lease(struct daemon *d)
 {
@@ -818,7 +902,7 @@ cmd_daemon(const struct hv_cmd *cmd, int argc, char **argv)
 	char		*fj, ps[32], pid[16];
 	int64_t		 now;
 	size_t		 i;
-	int		 c, bad = 0, rc, sig, left;
+	int		 c, bad = 0, rc, sig;
 
 	memset(&d, 0, sizeof d);
 	d.ttl = 60000;
@@ -895,16 +979,6 @@ cmd_daemon(const struct hv_cmd *cmd, int argc, char **argv)
 	d.loop = hv_loop_new();
 	hv_loop_catch_signals(d.loop);
 
-	/* What a daemon that died left behind: its runs' faults. */
-	if (hv_store_gd_close_dead(d.st, d.host, hv_run_alive, &err) == -1)
-		hv_logfmt("error", "store", "msg", err.s, HV_LOGEND);
-	hv_buf_reset(&err);
-	if ((left = hv_recover(d.st, d.loop, 0, 0, &err)) != 0)
-		hv_logfmt("error", "recover", "msg", left < 0 ? err.s :
-		    "faults of an earlier run could not be reverted; see "
-		    "havoc recover", HV_LOGEND);
-	hv_buf_reset(&err);
-
 	if ((d.tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
 	    TFD_CLOEXEC)) == -1) {
 		fprintf(stderr, "havoc daemon: timerfd: %s\n",
@@ -914,12 +988,12 @@ cmd_daemon(const struct hv_cmd *cmd, int argc, char **argv)
 	}
 	hv_loop_fd(d.loop, d.tfd, POLLIN, on_timer, &d);
 	now = hv_wall_ms();
-	for (i = 0; i < d.nfiles; i++) {
+	for (i = 0; i < d.nfiles; i++)
 		entry_init(&d, &d.e[i], now);
-		consider(&d, &d.e[i], now, 1);
-		log_next(&d.e[i], "scheduled");
-	}
-	arm(&d);
+	/* What a daemon that died left behind, its runs' faults, first;
+	 * then the slots. */
+	d.startup_at = now;
+	recover(&d);
 	d.renew = hv_loop_timer(d.loop, d.ttl / 3, on_renew, &d);
 	while (!d.done) {
 		if (hv_loop_run(d.loop, is_done, &d, -1) != 2)
@@ -932,7 +1006,7 @@ cmd_daemon(const struct hv_cmd *cmd, int argc, char **argv)
 			stop(&d, sig);
 	}
 	now = hv_wall_ms();
-	for (i = 0; i < d.nfiles; i++) {
+	for (i = 0; i < d.nfiles && d.startup_at == 0; i++) {
 		account(&d.e[i], now);
 		save(&d, &d.e[i]);
 	}

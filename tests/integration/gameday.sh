@@ -348,6 +348,28 @@ check "the dead daemon is marked lost" \
     test "$(sql m.db "SELECT status FROM daemons ORDER BY id DESC LIMIT 1 OFFSET 2")" = lost
 kill -TERM "$K3"; wait "$K3"
 
+# A game day killed mid-fault (as by a crash of the machine's havoc): the
+# next daemon reverts its faults before it schedules anything.
+P4=$((P1 + 4)); ports+=("$P4")
+"$WEBAPP" start "$P4" >/dev/null
+exp "$P4" 60s >e4.yaml
+printf 'gameday: crash\nschedule: "0 0 1 1 *"\nexperiments: [e4.yaml]\n' >c.yaml
+"$HAVOC" gameday c.yaml --db c.db >crash.log 2>&1 &
+C=$!; bgpids+=("$C")
+wait_for 15 sh -c "sqlite3 c.db \"SELECT state FROM faults\" 2>/dev/null | grep -q active"
+{ kill -9 "$C"; wait "$C"; } 2>/dev/null
+check "crash: the fault is left active" sh -c "! python3 -c \"import socket; socket.create_connection(('127.0.0.1', $P4), 0.5)\" 2>/dev/null"
+"$HAVOC" daemon --db c.db c.yaml 2>c.log &
+C=$!; bgpids+=("$C")
+wait_for 20 grep -qs 'event=scheduled' c.log
+check "crash: the next daemon reverted it first" grep -q 'event=recover msg="no fault of an earlier run is active"' c.log
+check "crash: the web service is back" up "$P4"
+check "crash: the game day is marked interrupted" \
+    test "$(sql c.db "SELECT status FROM gamedays")" = interrupted
+check "crash: nothing open in the journal" \
+    test "$(sql c.db "SELECT count(*) FROM faults WHERE state <> 'reverted'")" = 0
+kill -TERM "$C"; wait "$C"
+
 # --- gameday --now ----------------------------------------------------------
 
 cat >now.yaml <<'EOF'
