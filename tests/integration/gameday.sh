@@ -394,5 +394,13 @@ check "--now: the game day's status" \
     test "$(sql now.db "SELECT status FROM gamedays")" = deviated
 check "--now: the verdict line" grep -q '^deviated: game day now, 2 runs, 1 skipped' now.txt
 
+"$HAVOC" status --db now.db >st.txt
+check "status: a game day run with --now, and its last result" \
+    grep -q '^    last result: deviated, exit 1, 2 runs' st.txt
+"$HAVOC" status --db now.db --json | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["last"][0]["name"] == "now" else 1)'
+check "status --json" test $? = 0
+"$HAVOC" status --db nothere.db >/dev/null 2>&1
+check "status never creates a database (66)" test $? = 66
+
 echo "$passed passed, $failures failed"
 [ "$failures" = 0 ]
