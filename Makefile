@@ -5,7 +5,8 @@
 #                     (unit, unit under ASan+UBSan, integration, lab)
 #   make demo         install what is missing, build, run the demo
 #   make check        style and static checks, then make test
-#   make bench        the SSH fan-out benchmark (needs root for the lab)
+#   make bench        the benchmarks: start-up, SSH fan-out (needs root
+#                     for the lab), reports over 10,000 runs
 #   make bench-daemon the game-day daemon against cron (30 minutes)
 #   make install      honours PREFIX and DESTDIR
 #
@@ -71,6 +72,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJS) $(UNIT_HOBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HOBJS) $(LIBOBJS) $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs cmocka)
 
+# The HTML report's style sheet, inlined as a C string at build time.
+$(BUILD)/reports/style-css.h: reports/style.css
+	@mkdir -p $(dir $@)
+	{ echo '/* Made from reports/style.css by the Makefile. */'; \
+	  echo 'static const char style_css[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/reports/html.o: $(BUILD)/reports/style-css.h
+$(BUILD)/reports/html.o: ALL_CFLAGS += -I$(BUILD)/reports
+
 # The runner's tests find their fake drivers through the registry seam.
 $(BUILD)/tests/test-runner: ALL_LDFLAGS += -Wl,--wrap=hv_driver_find
 
@@ -106,6 +117,7 @@ bench: deps
 	$(MAKE) all
 	@bash tests/bench/validate.sh $(BUILD)/havoc
 	@bash tests/bench/ssh-fanout.sh $(BUILD)/havoc
+	@bash tests/bench/report.sh $(BUILD)/havoc
 
 bench-daemon: deps
 	$(MAKE) all

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -22,6 +23,7 @@
 #include "gameday.h"
 #include "http.h"
 #include "loop.h"
+#include "report.h"
 #include "runner.h"
 #include "store.h"
 #include "store-gameday.h"
@@ -339,19 +341,55 @@ summary(struct gdrun *r, struct hv_store *st, const char *status,
 	return s;
 }
 
+/* Makes the folders above path, as mkdir -p; errors show at the write. */
+static void
+make_parents(const char *path)
+{
+	char	*p = hv_xstrdup(path), *slash;
+
+	for (slash = strchr(p + 1, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		(void)mkdir(p, 0755);
+		*slash = '/';
+	}
+	free(p);
+}
+
 /*
- * The game day's HTML report. The report module (reports/, `havoc
- * report --gameday NAME`) is not in this tree yet; when it is, its call
- * goes here, with r->g->report as the output path and r->id as the game
- * day. Until then the field is checked and stored, and this says so.
+ * The game day's report, through the report module: HTML, or the format
+ * the file name's ending selects (.json, .xml for JUnit). A failure is
+ * logged, never fatal.
  */
 static void
-write_report(struct gdrun *r)
+write_report(struct gdrun *r, struct hv_store *st)
 {
+	const struct hv_report_format	*fmt;
+	struct hv_report_query		 q;
+	struct hv_report		*rep = NULL;
+	struct hv_buf			 err = HV_BUF_INIT;
+
 	if (r->g->report == NULL)
 		return;
-	note(r, "warn", "report", "report %s not written: this havoc has no "
-	    "report module yet", r->g->report);
+	if ((fmt = hv_report_format_for(r->g->report)) == NULL ||
+	    fmt == &hv_report_text)
+		fmt = &hv_report_html;
+	memset(&q, 0, sizeof q);
+	q.gameday_id = r->id;
+	make_parents(r->g->report);
+	if (hv_report_build(st, &q, &rep, &err) == -1 ||
+	    hv_report_write(rep, fmt, r->g->report, &err) == -1)
+		note(r, "warn", "report", "report %s not written: %s",
+		    r->g->report, err.s);
+	else if (r->o->logfmt)
+		hv_logfmt("info", "report", "gameday", r->g->name, "id",
+		    r->idstr, "file", r->g->report, "format", fmt->name,
+		    HV_LOGEND);
+	else
+		hv_log("gameday %s: report written to %s", r->g->name,
+		    r->g->report);
+	hv_report_free(rep);
+	hv_buf_release(&err);
 }
 
 static void
@@ -514,7 +552,7 @@ hv_gameday_run(struct hv_gameday *g, struct hv_store *st,
 	    "%s: %d run%s, %d skipped, exit %d%s%s", status, res->runs,
 	    res->runs == 1 ? "" : "s", res->skipped, worst,
 	    reason != NULL ? "; " : "", reason != NULL ? reason : "");
-	write_report(&r);
+	write_report(&r, st);
 	if (body != NULL)
 		notify(&r, st, loop, body);
 	free(body);

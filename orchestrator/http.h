@@ -1,10 +1,13 @@
 /*
  * http.h - HTTP requests on the loop (libcurl's multi interface).
  *
- * http.c is the only file that includes <curl/curl.h>. Every loop has at
- * most one multi handle, created by the first request and kept in the
- * loop's HV_SLOT_HTTP slot until hv_loop_free(). Transfers run
- * concurrently on the loop; none of them blocks.
+ * Two layers: http.c is the engine, transfers on the loop (the only file
+ * that includes <curl/curl.h>); http-call.c is the request and judging
+ * layer that drivers share (their common parameters, labels, expected
+ * statuses, summaries) and the HTTP transport. Every loop has at most one
+ * multi handle, created by the first request and kept in the loop's
+ * HV_SLOT_HTTP slot until hv_loop_free(). Transfers run concurrently on
+ * the loop; none of them blocks.
  *
  * What a transfer does, whoever starts it:
  *   - only http and https, also after a redirect (no file://, gopher://);
@@ -107,6 +110,9 @@ int		 hv_http_header(const struct hv_http_res *, const char *name,
  * a secret: the caller says which parameter it was.
  */
 int		 hv_http_check_url(const char *url, struct hv_buf *err);
+
+/* Whether s (len bytes) is an HTTP token (RFC 9110): a method, a name. */
+int		 hv_http_is_token(const char *s, size_t len);
 
 /*
  * Helpers shared by the HTTP drivers (probes/http.c and

@@ -216,7 +216,10 @@ static const char *const migrations[] = {
 	/* HV_STORE_APP_ID, 0x48564f43: "HVOC". */
 	"PRAGMA application_id = 1213615939;\n",
 
-	/* 2 -> 3: game days as the daemon runs them (store-gameday.c). */
+	/* 2 -> 3: the experiment's tags on its runs, for reports. */
+	"ALTER TABLE runs ADD COLUMN tags_json TEXT;\n",
+
+	/* 3 -> 4: game days as the daemon runs them (store-gameday.c). */
 	"CREATE TABLE daemons (\n"
 	" id           INTEGER PRIMARY KEY,\n"
 	" controller   TEXT NOT NULL,\n"
@@ -306,8 +309,8 @@ enum stmt {
 };
 
 #define RUN_LIST_COLUMNS \
-	"id, experiment, file, status, deviated, exit_code, reason, seed," \
-	" started_at, ended_at, gameday_id AS gameday"
+	"id, experiment, file, status, phase, deviated, exit_code, reason," \
+	" seed, started_at, ended_at, gameday_id AS gameday"
 
 /* Every statement, with the name of what it does for error messages. */
 static const struct {
@@ -320,8 +323,8 @@ static const struct {
 	[S_ROLLBACK] = { "rollback", "ROLLBACK" },
 	[S_RUN_BEGIN] = { "begin run",
 	    "INSERT INTO runs (experiment, file, file_hash, seed, gameday_id,"
-	    " vars_json, plan_json, controller, pid, started_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+	    " vars_json, plan_json, controller, pid, started_at, tags_json)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
 	[S_RUN_END] = { "end run",
 	    "UPDATE runs SET status = ?2, deviated = ?3, exit_code = ?4,"
 	    " reason = ?5, ended_at = ?6 WHERE id = ?1" },
@@ -386,7 +389,7 @@ static const struct {
 	[S_RUN] = { "read run",
 	    "SELECT id, experiment, file, file_hash, seed,"
 	    " gameday_id AS gameday, vars_json AS vars, plan_json AS plan,"
-	    " controller, pid, status, deviated, exit_code, reason,"
+	    " controller, pid, status, phase, deviated, exit_code, reason,"
 	    " started_at, ended_at"
 	    " FROM runs WHERE id = ?1" },
 	[S_RUN_STEPS] = { "read steps",
@@ -900,6 +903,7 @@ hv_store_run_begin(struct hv_store *s, const struct hv_run_info *ri,
 	rc |= bind_text(st, 8, ri->controller);
 	rc |= sqlite3_bind_int(st, 9, ri->pid);
 	rc |= sqlite3_bind_int64(st, 10, ri->started_at);
+	rc |= bind_text(st, 11, ri->tags_json);
 	if (exec_stmt(s, S_RUN_BEGIN, rc, err) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);

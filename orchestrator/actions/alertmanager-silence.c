@@ -471,6 +471,7 @@ silence_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 const struct hv_driver hv_action_alertmanager_silence = {
 	.name = "alertmanager.silence",
 	.kind = HV_ACTION,
+	.transport = &hv_transport_http,
 	.target = HV_TARGET_NONE,
 	.summary = "silence an alert at Alertmanager; reverted by expiring "
 	    "it",

@@ -49,12 +49,9 @@ const struct hv_driver hv_action_disk_fill = {
 	.name = "disk.fill",
 	.kind = HV_ACTION,
 	.target = HV_TARGET_REQUIRED,
-	.ssh = 1,
+	.transport = &hv_transport_ssh,
 	.summary = "fill a filesystem with a file (removed by the revert)",
 	.params = params,
 	.command = command,
-	.start = hv_remote_start,
 	.revert = hv_remote_revert,
-	.describe = hv_remote_describe,
-	.cancel = hv_remote_cancel,
 };

@@ -169,6 +169,7 @@ experiments:
   - e1.yaml
   - {file: e1.yaml, vars: {port: "$P1"}}
 notify: "http://127.0.0.1:$HOOK/hook?token=\${env.HOOK_TOKEN}"
+report: out/g1.html
 EOF
 cat >g2.yaml <<'EOF'
 gameday: g-sigterm
@@ -293,6 +294,8 @@ check "secrets: the token is in no log" sh -c "! grep -q '$HOOK_TOKEN' d1.log"
 check "secrets: the token is not in the database" \
     sh -c "! sqlite3 d1.db .dump | grep -q '$HOOK_TOKEN'"
 check "secrets: nor in the summary posted" sh -c "! tail -1 hook.txt | grep -q '$HOOK_TOKEN'"
+check "the game day's report is written" grep -q 'g-complete' out/g1.html
+check "... as a page that needs no network" sh -c "! grep -qiE '<script[^>]+src=|https?://[a-z]' out/g1.html"
 kill -TERM "$D1"
 wait_for 15 dead "$D1"
 

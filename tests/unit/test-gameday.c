@@ -417,9 +417,9 @@ test_skips_unique(void **state)
 	hv_buf_release(&err);
 }
 
-/* A store of schema 2 gains the game-day tables and keeps its rows. */
+/* A store of schema 3 gains the game-day tables and keeps its rows. */
 static void
-test_migrate_from_2(void **state)
+test_migrate_from_3(void **state)
 {
 	struct hv_store	*s;
 	struct hv_buf	 err = HV_BUF_INIT;
@@ -437,7 +437,7 @@ test_migrate_from_2(void **state)
 	    "scheduled_at INTEGER, started_at INTEGER NOT NULL, ended_at "
 	    "INTEGER, status TEXT NOT NULL DEFAULT 'running'); INSERT INTO "
 	    "gamedays (name, file, started_at, status) VALUES ('old', "
-	    "'old.yaml', 1, 'completed'); PRAGMA user_version = 2\"", path);
+	    "'old.yaml', 1, 'completed'); PRAGMA user_version = 3\"", path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hv_store_open(path, &s, &err), 0);
 	assert_int_equal(hv_store_schema(s), HV_STORE_SCHEMA);
@@ -462,7 +462,7 @@ main(void)
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_lease),
 		cmocka_unit_test(test_skips_unique),
-		cmocka_unit_test(test_migrate_from_2),
+		cmocka_unit_test(test_migrate_from_3),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
