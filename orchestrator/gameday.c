@@ -511,7 +511,11 @@ hv_gameday_load(const char *path, int flags, struct hv_diag *d)
 		return NULL;
 	}
 	check_keys(&c, doc, top_keys, "a game-day file");
-	load_name(&c, hv_node_get(doc, "gameday"));
+	/* --next needs no name, only the schedule. */
+	if (!(flags & HV_GD_SCHEDULE_ONLY) || hv_node_get(doc, "gameday"))
+		load_name(&c, hv_node_get(doc, "gameday"));
+	if (g->name == NULL)
+		g->name = hv_xstrdup("");
 	load_schedule(&c, doc);
 	load_window(&c, hv_node_get(doc, "window"));
 	load_blackout(&c, hv_node_get(doc, "blackout"));

@@ -60,7 +60,7 @@ struct hv_gameday {
  * Loads and checks a game-day file and the experiments it names. Returns
  * a new model, or NULL with every problem in diag as FILE:LINE:COLUMN.
  * With HV_GD_SCHEDULE_ONLY the experiments are neither required nor
- * loaded: what --next needs.
+ * loaded, nor is the name required: what --next needs.
  */
 #define HV_GD_SCHEDULE_ONLY	0x1
 struct hv_gameday *hv_gameday_load(const char *path, int flags,
