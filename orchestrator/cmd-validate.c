@@ -47,11 +47,12 @@ validate_gameday(const char *path, int quiet)
 		if (g->jitter_ms > 0)
 			printf(", jitter up to %s",
 			    hv_format_duration(g->jitter_ms, d, sizeof d));
-		printf(")\n  next starts%s:\n", g->jitter_ms > 0 ?
+		/* The times as --next prints them: one a line, alone. */
+		printf(")\n%s: next 5 starts%s:\n", path, g->jitter_ms > 0 ?
 		    " (before jitter)" : "");
 	}
 	if (hv_cmd_print_next(g, hv_wall_ms(), 5, quiet ? NULL : stdout,
-	    "    ") == -1)
+	    "") == -1)
 		rc = -1;
 	hv_gameday_free(g);
 	return rc;

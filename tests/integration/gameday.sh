@@ -71,6 +71,12 @@ check "--from: a local date in the game day's zone" \
 "$HAVOC" gameday next.yaml --next 5 | grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00[+-][0-9]{2}:[0-9]{2}$' >n.txt
 check "--next without --from: five RFC 3339 lines" test "$(cat n.txt)" = 5
 
+"$HAVOC" validate "$ROOT"/experiments/gamedays/*.yaml >v.txt 2>&1
+check "every game-day example validates" test $? = 0
+grep -A5 'weekly-web.yaml: next 5 starts' v.txt | tail -5 >v5.txt
+"$HAVOC" gameday "$ROOT/experiments/gamedays/weekly-web.yaml" --next 5 >n5.txt
+check "validate prints the next five starts, as --next does" cmp -s v5.txt n5.txt
+
 cat >badcron.yaml <<'EOF'
 gameday: bad
 schedule: "30 10 * * TUX"
