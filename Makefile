@@ -20,7 +20,7 @@ DESTDIR	?=
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
-PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3
+PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3 libxml-2.0
 
 ifdef SANITIZE
 BUILD		?= build/san
@@ -50,15 +50,19 @@ SRCS	:= $(wildcard orchestrator/*.c orchestrator/actions/*.c \
 OBJS	:= $(SRCS:%.c=$(BUILD)/%.o)
 LIBOBJS	:= $(filter-out $(BUILD)/orchestrator/main.o,$(OBJS))
 
+# Test programs that link havoc's modules (tests/tools/*.c).
+TOOL_SRCS	:= $(wildcard tests/tools/*.c)
+TOOL_BINS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+
 UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit unit-san integration lab-test check style demo \
+.PHONY: all tools test unit unit-san integration lab-test check style demo \
 	bench bench-daemon deps install uninstall clean
 
-all: $(BUILD)/havoc
+all: $(BUILD)/havoc $(TOOL_BINS)
 
 $(BUILD)/havoc: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
@@ -81,6 +85,12 @@ $(BUILD)/reports/style-css.h: reports/style.css
 	  echo ';'; } >$@.tmp && mv $@.tmp $@
 $(BUILD)/reports/html.o: $(BUILD)/reports/style-css.h
 $(BUILD)/reports/html.o: ALL_CFLAGS += -I$(BUILD)/reports
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS)
+
+tools: $(TOOL_BINS)
 
 # The runner's tests find their fake drivers through the registry seam.
 $(BUILD)/tests/test-runner: ALL_LDFLAGS += -Wl,--wrap=hv_driver_find
@@ -118,6 +128,7 @@ bench: deps
 	@bash tests/bench/validate.sh $(BUILD)/havoc
 	@bash tests/bench/ssh-fanout.sh $(BUILD)/havoc
 	@bash tests/bench/report.sh $(BUILD)/havoc
+	@bash tests/bench/aws.sh $(BUILD)/havoc
 
 bench-daemon: deps
 	$(MAKE) all
@@ -151,4 +162,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+	$(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.d)

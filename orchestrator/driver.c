@@ -32,6 +32,7 @@ extern const struct hv_driver hv_action_alertmanager_silence;
 extern const struct hv_driver hv_probe_http;
 extern const struct hv_driver hv_probe_tcp;
 extern const struct hv_driver hv_probe_ssh;
+extern const struct hv_driver hv_probe_image;
 extern const struct hv_driver hv_probe_local;
 extern const struct hv_driver hv_probe_prometheus;
 extern const struct hv_driver hv_probe_alertmanager;
@@ -62,6 +63,7 @@ const struct hv_driver *const hv_drivers[] = {
 	&hv_probe_http,
 	&hv_probe_tcp,
 	&hv_probe_ssh,
+	&hv_probe_image,
 	&hv_probe_local,
 	&hv_probe_prometheus,
 	&hv_probe_alertmanager,

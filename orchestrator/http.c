@@ -409,7 +409,12 @@ hv_http_start(struct hv_loop *loop, const struct hv_http_req *req,
 	SET(CURLOPT_SSL_VERIFYHOST, req->insecure ? 0L : 2L);
 	if (req->ca_file != NULL)
 		SET(CURLOPT_CAINFO, req->ca_file);
-	if (req->user != NULL) {
+	if (req->aws_sigv4 != NULL) {
+		SET(CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		SET(CURLOPT_USERNAME, req->user != NULL ? req->user : "");
+		SET(CURLOPT_PASSWORD, req->password != NULL ?
+		    req->password : "");
+	} else if (req->user != NULL) {
 		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		SET(CURLOPT_USERNAME, req->user);
 		SET(CURLOPT_PASSWORD, req->password != NULL ?

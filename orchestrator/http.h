@@ -56,6 +56,14 @@ struct hv_http_req {
 	const char	*user;		/* basic authentication, or NULL */
 	const char	*password;
 	const char	*bearer;	/* Authorization: Bearer, or NULL */
+	/*
+	 * AWS Signature Version 4 by libcurl, or NULL: "aws:amz:REGION:
+	 * SERVICE"; user is the access key id and password the secret key
+	 * (never sent). Headers given in headers are signed too (a session
+	 * token's X-Amz-Security-Token). Sign POST bodies only: libcurl
+	 * 7.88 signs a GET's query string wrongly.
+	 */
+	const char	*aws_sigv4;
 	size_t		 max_body;	/* to keep; 0: HV_HTTP_BODY_MAX */
 	int		 follow_redirects;	/* at most 10 */
 };

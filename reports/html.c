@@ -217,8 +217,8 @@ cards(struct hv_buf *b, const struct hv_report *r)
 		    "fired</span>", r->missed_alerts);
 	hv_buf_puts(b, "</p>");
 	spark(b, r, 1, "median time to detect");
-	hv_buf_puts(b, "<p class=\"formula\">From the first fault to the "
-	    "expected alert firing.</p></div>\n");
+	hv_buf_puts(b, "<p class=\"formula\">From the first change to a "
+	    "target to the expected alert firing.</p></div>\n");
 
 	hv_buf_puts(b, "<div class=\"card\"><h2>Time to recover</h2>");
 	hv_buf_printf(b, "<p class=\"big\">%s <small>median</small></p>"
