@@ -397,7 +397,7 @@ notify(struct gdrun *r, struct hv_store *st, struct hv_loop *loop,
     const char *body)
 {
 	struct hv_buf	 err = HV_BUF_INIT;
-	char		*outcome;
+	char		*outcome, n[16];
 	int		 tries = 0, sig;
 
 	if (r->g->notify == NULL)
@@ -409,11 +409,11 @@ notify(struct gdrun *r, struct hv_store *st, struct hv_loop *loop,
 	if (hv_notify_post(loop, r->g->notify, body, &tries, &err) == 0) {
 		outcome = hv_xasprintf("sent (%d attempt%s)", tries,
 		    tries == 1 ? "" : "s");
+		snprintf(n, sizeof n, "%d", tries);
 		if (r->o->logfmt)
 			hv_logfmt("info", "notify", "gameday", r->g->name,
-			    "id", r->idstr, "outcome", "sent", "attempts",
-			    tries == 1 ? "1" : tries == 2 ? "2" : tries == 3 ?
-			    "3" : "4", HV_LOGEND);
+			    "id", r->idstr, "outcome", "sent", "attempts", n,
+			    HV_LOGEND);
 		else
 			hv_log("gameday %s: webhook sent", r->g->name);
 	} else {
@@ -441,7 +441,7 @@ hv_gameday_run(struct hv_gameday *g, struct hv_store *st,
 	struct hv_buf		 err = HV_BUF_INIT;
 	json_t			*skipped, *sum;
 	char			 host[256], *body, *reason = NULL;
-	char			 idbuf[24];
+	char			 idbuf[24], code[16];
 	const char		*status;
 	int64_t			 started = hv_wall_ms();
 	size_t			 i;
@@ -513,14 +513,13 @@ hv_gameday_run(struct hv_gameday *g, struct hv_store *st,
 		if (rr.exit_code > worst)
 			worst = rr.exit_code;
 		snprintf(idbuf, sizeof idbuf, "%" PRId64, rr.run);
+		snprintf(code, sizeof code, "%d", rr.exit_code);
 		if (o->logfmt)
 			hv_logfmt(rr.exit_code == HV_EXIT_OK ? "info" : "warn",
 			    "experiment_end", "gameday", g->name, "id",
 			    r.idstr, "run", idbuf, "experiment",
 			    g->exps[i].file, "status", rr.status, "exit",
-			    rr.exit_code == 0 ? "0" : rr.exit_code == 1 ?
-			    "1" : rr.exit_code == 2 ? "2" : "3", "reason",
-			    rr.reason, HV_LOGEND);
+			    code, "reason", rr.reason, HV_LOGEND);
 		else
 			hv_log("gameday %s: %s: %s (run %s)", g->name,
 			    g->exps[i].file, rr.status, idbuf);
