@@ -462,17 +462,31 @@ recover(struct daemon *d)
 		startup(d);
 }
 
-/* Whether e may start now, as concurrency says; else who is in the way. */
-static const char *
+/*
+ * Whether e may start now, as concurrency says: NULL, or why not (new).
+ * The same game day never overlaps itself; "forbid" on either side
+ * keeps two game days apart.
+ */
+static char *
 blocked_by(struct daemon *d, struct entry *e)
 {
-	size_t	i;
+	struct child	*k;
+	size_t		 i;
 
 	for (i = 0; i < d->nkids; i++) {
-		if (strcmp(d->kids[i]->name, e->g->name) == 0 ||
-		    d->kids[i]->forbid ||
-		    e->g->concurrency == HV_CONC_FORBID)
-			return d->kids[i]->name;
+		k = d->kids[i];
+		if (strcmp(k->name, RECOVER) == 0)
+			return hv_xstrdup("the faults of earlier runs are "
+			    "being reverted");
+		if (strcmp(k->name, e->g->name) == 0)
+			return hv_xstrdup("its previous game day is still "
+			    "running");
+		if (k->forbid)
+			return hv_xasprintf("game day %s is running "
+			    "(concurrency: forbid)", k->name);
+		if (e->g->concurrency == HV_CONC_FORBID)
+			return hv_xasprintf("game day %s is running, and this "
+			    "one has concurrency: forbid", k->name);
 	}
 	return NULL;
 }
@@ -501,21 +515,14 @@ start(struct daemon *d, struct entry *e, int64_t now)
 	struct hv_buf		 err = HV_BUF_INIT;
 	struct child		*k;
 	struct gd_job		 job;
-	const char		*who;
+	char			*why;
 	char			 t[40], late[24], id[24], pid[16], jit[24];
 	pid_t			 child;
 	int64_t			 gd;
 
-	if ((who = blocked_by(d, e)) != NULL) {
-		char	*msg = strcmp(who, RECOVER) == 0 ?
-			    hv_xstrdup("the faults of earlier runs are being "
-			    "reverted") : hv_xasprintf("game day %s is "
-			    "running (concurrency: %s)", who,
-			    e->g->concurrency == HV_CONC_FORBID ? "forbid" :
-			    "allow");
-
-		skip(d, e, HV_SKIP_CONCURRENCY, msg);
-		free(msg);
+	if ((why = blocked_by(d, e)) != NULL) {
+		skip(d, e, HV_SKIP_CONCURRENCY, why);
+		free(why);
 		return;
 	}
 	memset(&row, 0, sizeof row);

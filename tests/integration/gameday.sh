@@ -192,7 +192,8 @@ EOF
 # before the slot (at most 15 s of waiting).
 s=$(date +%S); s=${s#0}
 [ "$s" -ge 45 ] && sleep $((61 - s))
-"$HAVOC" daemon --db d1.db --lease 30s g1.yaml 2>d1.log &
+printf 'gameday: g-company\nschedule: "* * * * *"\nconcurrency: allow\nexperiments: [e1.yaml]\n' >g1b.yaml
+"$HAVOC" daemon --db d1.db --lease 30s g1.yaml g1b.yaml 2>d1.log &
 D1=$!; bgpids+=("$D1")
 "$HAVOC" daemon --db d2.db g2.yaml 2>d2.log &
 D2=$!; bgpids+=("$D2")
@@ -285,6 +286,8 @@ check "SIGTERM: the lease is released" \
 wait_for 40 sh -c "sqlite3 d1.db \"SELECT status FROM gamedays\" | grep -q completed"
 check "the complete game day held" \
     test "$(sql d1.db "SELECT status || ' ' || exit_code FROM gamedays")" = "completed 0"
+check "concurrency: the other game day's slot is skipped, and why" \
+    test "$(sql d1.db "SELECT name || ': ' || reason || ': ' || detail FROM gameday_skips LIMIT 1")" = "g-company: concurrency: game day g-complete is running (concurrency: forbid)"
 check "its two runs are tied to it" \
     test "$(sql d1.db "SELECT count(*) FROM runs WHERE gameday_id = 1 AND status = 'completed'")" = 2
 wait_for 20 sh -c "sqlite3 d1.db \"SELECT notify FROM gamedays\" | grep -q sent"
