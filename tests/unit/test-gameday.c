@@ -417,6 +417,35 @@ test_skips_unique(void **state)
 	hv_buf_release(&err);
 }
 
+/* logfmt: plain values bare, others quoted and escaped; one line. */
+static void
+test_logfmt(void **state)
+{
+	char	 buf[1024];
+	int	 p[2], saved;
+	ssize_t	 n;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	saved = dup(STDERR_FILENO);
+	dup2(p[1], STDERR_FILENO);
+	hv_logfmt("warn", "skip", "gameday", "weekly-web", "empty", "",
+	    "skipped", (const char *)NULL, "msg", "a \"b\" c=d\\e\nf\tg\x01",
+	    HV_LOGEND);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(p[1]);
+	n = read(p[0], buf, sizeof buf - 1);
+	close(p[0]);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_true(strncmp(buf, "ts=", 3) == 0);
+	assert_non_null(strstr(buf, "Z level=warn event=skip gameday=weekly-web "
+	    "empty=\"\" msg=\"a \\\"b\\\" c=d\\\\e\\nf\\tg\\x01\"\n"));
+	assert_null(strstr(buf, "skipped="));
+	assert_ptr_equal(strchr(buf, '\n'), buf + n - 1);
+}
+
 /* A store of schema 3 gains the game-day tables and keeps its rows. */
 static void
 test_migrate_from_3(void **state)
@@ -463,6 +492,7 @@ main(void)
 		cmocka_unit_test(test_lease),
 		cmocka_unit_test(test_skips_unique),
 		cmocka_unit_test(test_migrate_from_3),
+		cmocka_unit_test(test_logfmt),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
