@@ -1487,36 +1487,6 @@ hv_store_gameday_end(struct hv_store *s, int64_t gameday,
 	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (of n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	uint32_t	cp;
-	size_t		len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* A JSON string of text; bytes that are not UTF-8 become U+FFFD. */
 static json_t *
 text_json(const char *t, size_t n)
@@ -1528,7 +1498,7 @@ text_json(const char *t, size_t n)
 	if ((j = json_stringn(t, n)) != NULL)
 		return j;
 	for (i = 0; i < n; i += len == 0 ? 1 : len) {
-		len = utf8_len((const unsigned char *)t + i, n - i);
+		len = hv_utf8_len((const unsigned char *)t + i, n - i);
 		if (len == 0)
 			hv_buf_puts(&b, "\xef\xbf\xbd");
 		else
