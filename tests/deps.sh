@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential pkg-config libyaml-dev libssh2-1-dev
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev
-sqlite3 python3 curl cppcheck"
+sqlite3 python3 curl cppcheck shellcheck"
 
 missing=""
 for p in $pkgs; do
