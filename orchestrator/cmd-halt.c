@@ -35,7 +35,7 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 	pid_t		 pids[256];
 	size_t		 i, n = 0, alive;
 	int64_t		 deadline;
-	int		 c, left;
+	int		 c, rc, left;
 	char		 host[256];
 
 	optind = 1;
@@ -51,8 +51,8 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 			return hv_cmd_usage_error(cmd, "unknown option");
 		}
 	}
-	if ((st = hv_cmd_open_store(db)) == NULL)
-		return HV_EXIT_ABORTED;
+	if ((st = hv_cmd_store(db, 0, &rc)) == NULL)
+		return rc;
 	if (gethostname(host, sizeof host) == -1)
 		host[0] = '\0';
 	host[sizeof host - 1] = '\0';

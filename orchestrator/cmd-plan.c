@@ -68,13 +68,15 @@ cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 		rc = HV_EXIT_DATAERR;
 		goto out;
 	}
-	if (hv_plan_make(x, have_seed ? seed : hv_plan_random_seed(), &plan,
-	    &err) == -1) {
+	if (!have_seed)
+		seed = hv_plan_random_seed();
+	if (hv_plan_make(x, seed, &plan, &err) == -1) {
 		fprintf(stderr, "havoc: %s\n", err.s);
 		rc = HV_EXIT_ABORTED;
 		goto out;
 	}
 	hv_plan_print(x, &plan, stdout);
+	hv_cmd_print_replay(stdout, argv[optind], vars, lo.nvars, seed);
 	hv_plan_release(&plan);
 out:
 	hv_experiment_free(x);

@@ -26,7 +26,7 @@ cmd_recover(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_buf	 err = HV_BUF_INIT;
 	const char	*db = NULL;
 	long long	 run = 0;
-	int		 c, force = 0, left;
+	int		 c, rc, force = 0, left;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:r:fqh", longopts, NULL)) != -1) {
@@ -54,8 +54,8 @@ cmd_recover(const struct hv_cmd *cmd, int argc, char **argv)
 	}
 	if (optind != argc)
 		return hv_cmd_usage_error(cmd, "unexpected argument");
-	if ((st = hv_cmd_open_store(db)) == NULL)
-		return HV_EXIT_ABORTED;
+	if ((st = hv_cmd_store(db, 0, &rc)) == NULL)
+		return rc;
 	loop = hv_loop_new();
 	/* SIGINT and SIGTERM wait for the reverts under way. */
 	hv_loop_catch_signals(loop);

@@ -184,13 +184,16 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	if (dry) {
-		if (hv_plan_make(x, ro.have_seed ? ro.seed :
-		    hv_plan_random_seed(), &plan, &err) == -1) {
+		if (!ro.have_seed)
+			ro.seed = hv_plan_random_seed();
+		if (hv_plan_make(x, ro.seed, &plan, &err) == -1) {
 			fprintf(stderr, "havoc: %s\n", err.s);
 			rc = HV_EXIT_ABORTED;
 			goto out;
 		}
 		hv_plan_print(x, &plan, stdout);
+		hv_cmd_print_replay(stdout, argv[optind], vars, lo.nvars,
+		    (unsigned long long)ro.seed);
 		hv_plan_release(&plan);
 		rc = 0;
 		goto out;

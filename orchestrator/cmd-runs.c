@@ -27,7 +27,7 @@ cmd_runs(const struct hv_cmd *cmd, int argc, char **argv)
 	json_t		*runs, *r;
 	long long	 limit = 20;
 	size_t		 i;
-	int		 c, json = 0;
+	int		 c, rc, json = 0;
 	char		 t[40], d[32];
 	int64_t		 started, ended;
 
@@ -55,8 +55,8 @@ cmd_runs(const struct hv_cmd *cmd, int argc, char **argv)
 	}
 	if (optind != argc)
 		return hv_cmd_usage_error(cmd, "unexpected argument");
-	if ((st = hv_cmd_open_store(db)) == NULL)
-		return 1;
+	if ((st = hv_cmd_store(db, HV_STORE_READONLY, &rc)) == NULL)
+		return rc;
 	if ((runs = hv_store_runs_json(st, (int)limit, &err)) == NULL) {
 		fprintf(stderr, "havoc: %s\n", err.s);
 		hv_buf_release(&err);

@@ -161,7 +161,7 @@ cmd_show(const struct hv_cmd *cmd, int argc, char **argv)
 	const char	*db = NULL;
 	long long	 id;
 	json_t		*j;
-	int		 c, json = 0, all = 0;
+	int		 c, rc, json = 0, all = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:jSh", longopts, NULL)) != -1) {
@@ -184,8 +184,8 @@ cmd_show(const struct hv_cmd *cmd, int argc, char **argv)
 	}
 	if (optind != argc - 1 || hv_parse_int(argv[optind], &id) == -1)
 		return hv_cmd_usage_error(cmd, "one run id expected");
-	if ((st = hv_cmd_open_store(db)) == NULL)
-		return 1;
+	if ((st = hv_cmd_store(db, HV_STORE_READONLY, &rc)) == NULL)
+		return rc;
 	if ((j = hv_store_run_json(st, id, &err)) == NULL) {
 		fprintf(stderr, "havoc: %s\n", err.s);
 		hv_buf_release(&err);

@@ -43,7 +43,7 @@ cmd_validate(const struct hv_cmd *cmd, int argc, char **argv)
 		}
 		if (!quiet)
 			printf("%s: ok (%zu steps, %zu hosts)\n", argv[i],
-			    x->nmethod, x->nhosts);
+			    x->nmethod, x->inv->nhosts);
 		hv_experiment_free(x);
 	}
 	return bad > 0 ? HV_EXIT_DATAERR : 0;

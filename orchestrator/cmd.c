@@ -45,17 +45,29 @@ hv_cmd_db_path(const char *opt)
 }
 
 struct hv_store *
-hv_cmd_open_store(const char *opt)
+hv_cmd_store(const char *opt, int mode, int *exit_code)
 {
 	struct hv_store	*st;
 	struct hv_buf	 err = HV_BUF_INIT;
+	int		 rc;
 
-	if (hv_store_open(hv_cmd_db_path(opt), &st, &err) == -1) {
+	if ((rc = hv_store_open_mode(hv_cmd_db_path(opt), mode, &st,
+	    &err)) < 0) {
 		fprintf(stderr, "havoc: %s\n", err.s);
 		hv_buf_release(&err);
+		*exit_code = rc == HV_STORE_NOFILE ? HV_EXIT_NOINPUT :
+		    HV_EXIT_ABORTED;
 		return NULL;
 	}
 	return st;
+}
+
+struct hv_store *
+hv_cmd_open_store(const char *opt)
+{
+	int	rc;
+
+	return hv_cmd_store(opt, HV_STORE_CREATE, &rc);
 }
 
 struct hv_experiment *
@@ -73,4 +85,22 @@ hv_cmd_load(const char *path, const struct hv_load_opts *o)
 	}
 	hv_diag_release(&d);
 	return x;
+}
+
+void
+hv_cmd_print_replay(FILE *f, const char *path, const char **vars,
+    size_t nvars, unsigned long long seed)
+{
+	struct hv_buf	b = HV_BUF_INIT;
+	size_t		i;
+
+	hv_buf_puts(&b, "havoc run ");
+	hv_shell_quote(&b, path);
+	hv_buf_printf(&b, " --seed %llu", seed);
+	for (i = 0; i < nvars; i++) {
+		hv_buf_puts(&b, " --var ");
+		hv_shell_quote(&b, vars[i]);
+	}
+	fprintf(f, "to run exactly this plan: %s\n", b.s);
+	hv_buf_release(&b);
 }

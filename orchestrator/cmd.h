@@ -36,8 +36,23 @@ int	 hv_cmd_usage_error(const struct hv_cmd *, const char *, ...)
 
 /* The database path: --db, else $HAVOC_DB, else ./havoc.db. */
 const char *hv_cmd_db_path(const char *opt);
-/* Opens the store; prints the error and returns NULL on failure. */
+/* Opens the store, creating it; prints the error and returns NULL. */
 struct hv_store *hv_cmd_open_store(const char *opt);
+/*
+ * Opens the store with a mode of store.h (HV_STORE_READONLY for commands
+ * that only read, 0 for those that repair but must not create); prints
+ * the error and returns NULL with *exit_code set: 66 when there is no
+ * database at the path, 2 otherwise.
+ */
+struct hv_store *hv_cmd_store(const char *opt, int mode, int *exit_code);
+
+/*
+ * Prints the command that runs exactly what a plan showed: the file, the
+ * plan's seed and the --var options given (as typed: they hold no secret
+ * values, only what the user wrote).
+ */
+void	 hv_cmd_print_replay(FILE *, const char *path, const char **vars,
+	    size_t nvars, unsigned long long seed);
 
 /*
  * Loads an experiment, printing every FILE:LINE:COLUMN problem to stderr.

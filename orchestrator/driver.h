@@ -139,6 +139,12 @@ struct hv_call {
 
 	/* Results, filled by the driver before hv_call_done(). */
 	int		 ok;		/* the action worked, the probe held */
+	/*
+	 * Probes: the probe could not look (no answer, or not the answer
+	 * of what it asks: a URL that is not Alertmanager), as opposed to
+	 * a look that said no. Set with ok 0.
+	 */
+	int		 broken;
 	struct hv_buf	 out;		/* output worth keeping (bounded) */
 	struct hv_buf	 err;		/* why it failed */
 	double		 latency_ms;	/* probes: the measured latency */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "driver.h"
 #include "expand.h"
 #include "experiment.h"
@@ -26,16 +27,6 @@ static const char *const top_keys[] = {
 	"ssh", "vars", "targets", "steady_state", "method", "watch",
 	"alerts", "rollbacks", "safety", NULL
 };
-static const char *const ssh_keys[] = {
-	"user", "identity", "agent", "known_hosts", "connect_timeout",
-	"command_timeout", "keepalive", "port", "passphrase_env",
-	"trust_on_first_use", "max_parallel", NULL
-};
-static const char *const host_keys[] = {
-	"address", "tags", "port", "user", "identity", "passphrase_env",
-	"known_hosts", "agent", "connect_timeout", NULL
-};
-static const char *const inventory_keys[] = { "hosts", "ssh", NULL };
 static const char *const group_keys[] = { "tags", "hosts", "pick", NULL };
 static const char *const step_keys[] = {
 	"name", "action", "probe", "pause", "on", "with", "expect",
@@ -49,213 +40,6 @@ static const char *const safety_keys[] = {
 	"max_targets", "abort_when", "dead_man", "preflight", NULL
 };
 static const char *const abort_keys[] = { "probe", "failing_for", NULL };
-
-/* The closest of names to word, for "did you mean". */
-static const char *
-closest(const char *const *names, const char *word)
-{
-	const char	*best = NULL;
-	size_t		 d, bestd = 3;
-
-	for (; *names != NULL; names++) {
-		d = hv_edit_distance(word, *names, 2);
-		if (d < bestd) {
-			bestd = d;
-			best = *names;
-		}
-	}
-	return best;
-}
-
-/* Reports every key of map that is not in allowed. */
-static void
-check_keys(struct ck *c, const struct hv_node *map,
-    const char *const *allowed, const char *what)
-{
-	const char *const	*a;
-	const char		*hint;
-	size_t			 i;
-
-	for (i = 0; i < map->n; i++) {
-		for (a = allowed; *a != NULL; a++) {
-			if (strcmp(*a, map->keys[i]->str) == 0)
-				break;
-		}
-		if (*a != NULL)
-			continue;
-		if ((hint = closest(allowed, map->keys[i]->str)) != NULL)
-			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" "
-			    "in "
-			    "%s (did you mean \"%s\"?)", map->keys[i]->str,
-			    what,
-			    hint);
-		else
-			hv_diag_node(c->d, map->keys[i], "unknown key \"%s\" "
-			    "in "
-			    "%s", map->keys[i]->str, what);
-	}
-}
-
-/* Whether n is a map; reports it otherwise. Null counts as absent. */
-static int
-want_map(struct ck *c, const struct hv_node *n, const char *what)
-{
-	if (hv_node_is_null(n))
-		return 0;
-	if (n->kind != HV_NODE_MAP) {
-		hv_diag_node(c->d, n, "%s must be a map, not %s", what,
-		    hv_node_kind_name(n));
-		return 0;
-	}
-	return 1;
-}
-
-static int
-want_seq(struct ck *c, const struct hv_node *n, const char *what)
-{
-	if (hv_node_is_null(n))
-		return 0;
-	if (n->kind != HV_NODE_SEQ) {
-		hv_diag_node(c->d, n, "%s must be a list, not %s", what,
-		    hv_node_kind_name(n));
-		return 0;
-	}
-	return 1;
-}
-
-/* A string field; NULL when absent. Reports non-scalars. */
-static const char *
-get_str(struct ck *c, const struct hv_node *map, const char *key,
-    const char *what)
-{
-	const struct hv_node	*n = hv_node_get(map, key);
-
-	if (hv_node_is_null(n))
-		return NULL;
-	if (n->kind != HV_NODE_SCALAR) {
-		hv_diag_node(c->d, n, "%s.%s must be a string, not %s", what,
-		    key,
-		    hv_node_kind_name(n));
-		return NULL;
-	}
-	if (n->deferred)
-		hv_diag_node(c->d, n, "${target.*} is only known in a step's "
-		    "with: or expect:");
-	return n->str;
-}
-
-static char *
-dup_str(struct ck *c, const struct hv_node *map, const char *key,
-    const char *what)
-{
-	const char	*s = get_str(c, map, key, what);
-
-	return s != NULL ? hv_xstrdup(s) : NULL;
-}
-
-/* A duration field; 0 when absent, -1 after reporting a bad one. */
-static int64_t
-get_ms(struct ck *c, const struct hv_node *map, const char *key,
-    const char *what)
-{
-	const char	*s = get_str(c, map, key, what);
-	int64_t		 ms;
-
-	if (s == NULL)
-		return 0;
-	if (hv_parse_duration(s, &ms) == -1) {
-		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is "
-		    "not "
-		    "a duration (like 250ms, 5s, 2m, 1h)", what, key, s);
-		return -1;
-	}
-	return ms;
-}
-
-/* An integer field in [min, max]; def when absent or bad. */
-static long long
-get_int(struct ck *c, const struct hv_node *map, const char *key,
-    const char *what, long long min, long long max, long long def)
-{
-	const char	*s = get_str(c, map, key, what);
-	long long	 v;
-
-	if (s == NULL)
-		return def;
-	if (hv_parse_int(s, &v) == -1 || v < min || v > max) {
-		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is "
-		    "not "
-		    "an integer from %lld to %lld", what, key, s, min, max);
-		return def;
-	}
-	return v;
-}
-
-/* A boolean field; def when absent or bad. */
-static int
-get_bool(struct ck *c, const struct hv_node *map, const char *key,
-    const char *what, int def)
-{
-	const char	*s = get_str(c, map, key, what);
-	int		 v;
-
-	if (s == NULL)
-		return def;
-	if (hv_parse_bool(s, &v) == -1) {
-		hv_diag_node(c->d, hv_node_get(map, key), "%s.%s: \"%s\" is "
-		    "not "
-		    "true or false", what, key, s);
-		return def;
-	}
-	return v;
-}
-
-/* A string or a list of strings, as a new array of new strings. */
-static char **
-get_strlist(struct ck *c, const struct hv_node *map, const char *key,
-    const char *what, size_t *count)
-{
-	const struct hv_node	*n = hv_node_get(map, key);
-	char			**out = NULL;
-	size_t			 i;
-
-	*count = 0;
-	if (hv_node_is_null(n))
-		return NULL;
-	if (n->kind == HV_NODE_SCALAR) {
-		out = hv_xcalloc(1, sizeof *out);
-		out[0] = hv_xstrdup(n->str);
-		*count = 1;
-		return out;
-	}
-	if (n->kind != HV_NODE_SEQ) {
-		hv_diag_node(c->d, n, "%s.%s must be a list of strings, not %s",
-		    what, key, hv_node_kind_name(n));
-		return NULL;
-	}
-	out = hv_xcalloc(n->n, sizeof *out);
-	for (i = 0; i < n->n; i++) {
-		if (n->items[i]->kind != HV_NODE_SCALAR) {
-			hv_diag_node(c->d, n->items[i], "%s.%s: item %zu must "
-			    "be "
-			    "a string, not %s", what, key, i + 1,
-			    hv_node_kind_name(n->items[i]));
-			continue;
-		}
-		out[(*count)++] = hv_xstrdup(n->items[i]->str);
-	}
-	return out;
-}
-
-static void
-free_strlist(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* The value of --var NAME=VALUE for name, or NULL. */
 static const char *
@@ -300,7 +84,7 @@ load_vars(struct ck *c, const struct hv_node *vars,
 	unsigned		 flags;
 	size_t			 i, n = 0;
 
-	if (want_map(c, vars, "vars"))
+	if (hv_ck_map(c->d, vars, "vars"))
 		n = vars->n;
 	x->vars = hv_xcalloc(n + (o != NULL ? o->nvars : 0) + 1,
 	    sizeof *x->vars);
@@ -352,194 +136,42 @@ load_vars(struct ck *c, const struct hv_node *vars,
 }
 
 /* SSH settings from a map (ssh: or a host entry) into o. */
-static void
-load_ssh(struct ck *c, const struct hv_node *map, struct hv_ssh_opts *o,
-    const char *what)
-{
-	int64_t	ms;
-
-	if (map == NULL)
-		return;
-	if (hv_node_get(map, "user") != NULL)
-		o->user = dup_str(c, map, "user", what);
-	if (hv_node_get(map, "identity") != NULL)
-		o->identity = dup_str(c, map, "identity", what);
-	if (hv_node_get(map, "known_hosts") != NULL)
-		o->known_hosts = dup_str(c, map, "known_hosts", what);
-	if (hv_node_get(map, "passphrase_env") != NULL)
-		o->passphrase_env = dup_str(c, map, "passphrase_env", what);
-	if (hv_node_get(map, "agent") != NULL)
-		o->agent = get_bool(c, map, "agent", what, 0);
-	if (hv_node_get(map, "trust_on_first_use") != NULL)
-		o->tofu = get_bool(c, map, "trust_on_first_use", what, 0);
-	o->port = (int)get_int(c, map, "port", what, 1, 65535, o->port);
-	o->max_parallel = (int)get_int(c, map, "max_parallel", what, 1,
-	    100000, o->max_parallel);
-	if ((ms = get_ms(c, map, "connect_timeout", what)) > 0)
-		o->connect_timeout_ms = ms;
-	if ((ms = get_ms(c, map, "command_timeout", what)) > 0)
-		o->command_timeout_ms = ms;
-	if ((ms = get_ms(c, map, "keepalive", what)) > 0)
-		o->keepalive_ms = ms;
-}
-
-static void
-ssh_opts_init(struct hv_ssh_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->agent = -1;
-	o->tofu = -1;
-}
-
-static void
-ssh_opts_release(struct hv_ssh_opts *o)
-{
-	free(o->user);
-	free(o->identity);
-	free(o->passphrase_env);
-	free(o->known_hosts);
-}
-
-/* Moves into dst every setting that dst lacks and src has. */
-static void
-ssh_opts_fill(struct hv_ssh_opts *dst, struct hv_ssh_opts *src)
-{
-#define TAKE(f) do {							\
-	if (dst->f == NULL) {						\
-		dst->f = src->f;					\
-		src->f = NULL;						\
-	}								\
-} while (0)
-	TAKE(user);
-	TAKE(identity);
-	TAKE(known_hosts);
-	TAKE(passphrase_env);
-#undef TAKE
-	if (dst->agent == -1)
-		dst->agent = src->agent;
-	if (dst->tofu == -1)
-		dst->tofu = src->tofu;
-	if (dst->port == 0)
-		dst->port = src->port;
-	if (dst->connect_timeout_ms == 0)
-		dst->connect_timeout_ms = src->connect_timeout_ms;
-	if (dst->command_timeout_ms == 0)
-		dst->command_timeout_ms = src->command_timeout_ms;
-	if (dst->keepalive_ms == 0)
-		dst->keepalive_ms = src->keepalive_ms;
-	if (dst->max_parallel == 0)
-		dst->max_parallel = src->max_parallel;
-}
-
-/* Adds the hosts of a hosts: map (inline or from an inventory). */
-static void
-load_hosts(struct ck *c, const struct hv_node *hosts)
+/* inventory: FILE, relative to the experiment; loaded once per cache. */
+static struct hv_inventory *
+load_inventory(struct ck *c, const struct hv_node *inv,
+    const struct hv_load_opts *o)
 {
 	struct hv_experiment	*x = c->x;
-	const struct hv_node	*h;
-	struct hv_host		*host;
-	size_t			 i, j;
-
-	if (!want_map(c, hosts, "hosts"))
-		return;
-	x->hosts = hv_xreallocarray(x->hosts, x->nhosts + hosts->n,
-	    sizeof *x->hosts);
-	for (i = 0; i < hosts->n; i++) {
-		h = hosts->items[i];
-		for (j = 0; j < x->nhosts; j++) {
-			if (strcmp(x->hosts[j].name, hosts->keys[i]->str) == 0)
-				break;
-		}
-		if (j < x->nhosts) {
-			hv_diag_node(c->d, hosts->keys[i], "host \"%s\" is "
-			    "defined twice (first at %s:%d)",
-			    hosts->keys[i]->str, x->hosts[j].where->file,
-			    x->hosts[j].where->line);
-			continue;
-		}
-		host = &x->hosts[x->nhosts];
-		memset(host, 0, sizeof *host);
-		ssh_opts_init(&host->ssh);
-		host->where = hosts->keys[i];
-		if (h->kind == HV_NODE_SCALAR) {
-			/* name: address */
-			host->name = hv_xstrdup(hosts->keys[i]->str);
-			host->address = hv_xstrdup(h->str);
-			x->nhosts++;
-			continue;
-		}
-		if (!want_map(c, h, "a host")) {
-			if (hv_node_is_null(h))
-				hv_diag_node(c->d, hosts->keys[i], "host "
-				    "\"%s\" "
-				    "needs an address", hosts->keys[i]->str);
-			continue;
-		}
-		check_keys(c, h, host_keys, "a host");
-		host->name = hv_xstrdup(hosts->keys[i]->str);
-		host->address = dup_str(c, h, "address", "host");
-		if (host->address == NULL) {
-			hv_diag_node(c->d, h, "host \"%s\" needs an address",
-			    host->name);
-			host->address = hv_xstrdup("");
-		}
-		host->tags = get_strlist(c, h, "tags", "host", &host->ntags);
-		load_ssh(c, h, &host->ssh, "host");
-		x->nhosts++;
-	}
-}
-
-/* inventory: FILE, relative to the experiment. */
-static void
-load_inventory(struct ck *c, const struct hv_node *inv)
-{
-	struct hv_experiment	*x = c->x;
-	struct hv_node		*doc;
-	struct hv_ssh_opts	 defaults;
-	char			*path;
+	struct hv_inventory	*base;
+	struct hv_buf		 key = HV_BUF_INIT;
+	char			*path, *real;
+	size_t			 i;
 
 	if (inv->kind != HV_NODE_SCALAR) {
 		hv_diag_node(c->d, inv, "inventory must be a file name, not %s",
 		    hv_node_kind_name(inv));
-		return;
+		return NULL;
 	}
 	if (inv->str[0] == '/')
 		path = hv_xstrdup(inv->str);
 	else
 		path = hv_xasprintf("%s/%s", x->dir, inv->str);
-	if ((doc = hv_yaml_load(path, c->d)) == NULL) {
-		free(path);
-		return;
+	/* One file expands the same with the same variables: shared. */
+	real = realpath(path, NULL);
+	hv_buf_puts(&key, real != NULL ? real : path);
+	for (i = 0; i < x->nvars; i++)
+		hv_buf_printf(&key, "\n%s=%s", x->vars[i].name,
+		    x->vars[i].str != NULL ? x->vars[i].str : "");
+	free(real);
+	if (o == NULL || (base = hv_inventory_cache_get(o->inventories,
+	    key.s)) == NULL) {
+		base = hv_inventory_load(path, &c->ex, c->d);
+		if (base != NULL && o != NULL && o->inventories != NULL)
+			hv_inventory_cache_put(o->inventories, key.s, base);
 	}
+	hv_buf_release(&key);
 	free(path);
-	x->inventory_doc = doc;
-	if (!want_map(c, doc, "an inventory"))
-		return;
-	hv_expand_tree(&c->ex, doc, c->d);
-	check_keys(c, doc, inventory_keys, "an inventory");
-	/* The experiment's own ssh: settings win over the inventory's. */
-	if (want_map(c, hv_node_get(doc, "ssh"), "ssh")) {
-		ssh_opts_init(&defaults);
-		check_keys(c, hv_node_get(doc, "ssh"), ssh_keys, "ssh");
-		load_ssh(c, hv_node_get(doc, "ssh"), &defaults, "ssh");
-		ssh_opts_fill(&x->ssh, &defaults);
-		ssh_opts_release(&defaults);
-	}
-	if (hv_node_get(doc, "hosts") == NULL)
-		hv_diag_node(c->d, doc, "an inventory needs a hosts: map");
-	load_hosts(c, hv_node_get(doc, "hosts"));
-}
-
-static int
-host_index(const struct hv_experiment *x, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < x->nhosts; i++) {
-		if (strcmp(x->hosts[i].name, name) == 0)
-			return (int)i;
-	}
-	return -1;
+	return base;
 }
 
 /* pick: all | N | "P%". */
@@ -590,7 +222,7 @@ load_targets(struct ck *c, const struct hv_node *targets)
 	struct hv_group		*g;
 	size_t			 i, j;
 
-	if (!want_map(c, targets, "targets"))
+	if (!hv_ck_map(c->d, targets, "targets"))
 		return;
 	x->groups = hv_xcalloc(targets->n, sizeof *x->groups);
 	for (i = 0; i < targets->n; i++) {
@@ -599,16 +231,17 @@ load_targets(struct ck *c, const struct hv_node *targets)
 		g->name = hv_xstrdup(targets->keys[i]->str);
 		g->where = targets->keys[i];
 		x->ngroups++;
-		if (!want_map(c, t, "a target group")) {
+		if (!hv_ck_map(c->d, t, "a target group")) {
 			if (hv_node_is_null(t))
 				hv_diag_node(c->d, targets->keys[i], "target "
 				    "group \"%s\" needs tags: or hosts:",
 				    g->name);
 			continue;
 		}
-		check_keys(c, t, group_keys, "a target group");
-		g->tags = get_strlist(c, t, "tags", "targets", &g->ntags);
-		g->names = get_strlist(c, t, "hosts", "targets", &g->nnames);
+		hv_ck_keys(c->d, t, group_keys, "a target group");
+		g->tags = hv_ck_strlist(c->d, t, "tags", "targets", &g->ntags);
+		g->names = hv_ck_strlist(c->d, t, "hosts", "targets",
+		    &g->nnames);
 		load_pick(c, hv_node_get(t, "pick"), g);
 		if (g->ntags == 0 && g->nnames == 0)
 			hv_diag_node(c->d, t, "target group \"%s\" needs tags: "
@@ -616,7 +249,7 @@ load_targets(struct ck *c, const struct hv_node *targets)
 			    "hosts:", g->name);
 		names = hv_node_get(t, "hosts");
 		for (j = 0; j < g->nnames; j++) {
-			if (host_index(x, g->names[j]) != -1)
+			if (hv_inventory_find(x->inv, g->names[j]) != NULL)
 				continue;
 			hv_diag_node(c->d, names->kind == HV_NODE_SEQ &&
 			    j < names->n ? names->items[j] : names,
@@ -849,13 +482,13 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 	memset(s, 0, sizeof *s);
 	s->group = -1;
 	s->where = n;
-	if (!want_map(c, n, "a step")) {
+	if (!hv_ck_map(c->d, n, "a step")) {
 		if (hv_node_is_null(n))
 			hv_diag_node(c->d, n, "an empty step in %s", section);
 		return;
 	}
-	check_keys(c, n, step_keys, "a step");
-	s->name = dup_str(c, n, "name", "step");
+	hv_ck_keys(c->d, n, step_keys, "a step");
+	s->name = hv_ck_dup(c->d, n, "name", "step");
 	action = hv_node_get(n, "action");
 	probe = hv_node_get(n, "probe");
 	pause = hv_node_get(n, "pause");
@@ -868,7 +501,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 	}
 	if (pause != NULL && !hv_node_is_null(pause)) {
 		s->kind = HV_STEP_PAUSE;
-		if ((ms = get_ms(c, n, "pause", "step")) >= 0)
+		if ((ms = hv_ck_ms(c->d, n, "pause", "step")) >= 0)
 			s->pause_ms = ms;
 		if (s->name == NULL && pause->kind == HV_NODE_SCALAR)
 			s->name = hv_xasprintf("pause %s", pause->str);
@@ -886,7 +519,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		load_driver_step(c, n, s, action, HV_ACTION);
 	else
 		load_driver_step(c, n, s, probe, HV_PROBE);
-	if ((ms = get_ms(c, n, "duration", "step")) > 0) {
+	if ((ms = hv_ck_ms(c->d, n, "duration", "step")) > 0) {
 		s->duration_ms = ms;
 		if (s->kind != HV_STEP_ACTION)
 			hv_diag_node(c->d, hv_node_get(n, "duration"),
@@ -898,7 +531,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 			    "so it takes no duration: (add a rollback "
 			    "instead)", s->driver->name);
 	}
-	s->background = get_bool(c, n, "background", "step", 0);
+	s->background = hv_ck_bool(c->d, n, "background", "step", 0);
 	if (s->background && s->duration_ms == 0)
 		hv_diag_node(c->d, hv_node_get(n, "background"),
 		    "background: needs a duration:");
@@ -912,7 +545,7 @@ load_steps(struct ck *c, const struct hv_node *list, const char *section,
 	size_t		 i;
 
 	*count = 0;
-	if (!want_seq(c, list, section))
+	if (!hv_ck_seq(c->d, list, section))
 		return NULL;
 	steps = hv_xcalloc(list->n, sizeof *steps);
 	for (i = 0; i < list->n; i++)
@@ -977,7 +610,7 @@ probe_ref(struct ck *c, const struct hv_node *n, const char *what)
 			names[k++] = c->x->steady[i].name;
 	}
 	names[k] = NULL;
-	if ((hint = closest(names, n->str)) != NULL)
+	if ((hint = hv_ck_closest(names, n->str)) != NULL)
 		hv_diag_node(c->d, n, "%s: no probe \"%s\" in steady_state "
 		    "(did "
 		    "you mean \"%s\"?)", what, n->str, hint);
@@ -997,11 +630,11 @@ load_watch(struct ck *c, const struct hv_node *w)
 	size_t			 i;
 	int			 idx;
 
-	if (!want_map(c, w, "watch"))
+	if (!hv_ck_map(c->d, w, "watch"))
 		return;
-	check_keys(c, w, watch_keys, "watch");
+	hv_ck_keys(c->d, w, watch_keys, "watch");
 	x->watch_every_ms = 1000;
-	if ((ms = get_ms(c, w, "every", "watch")) > 0)
+	if ((ms = hv_ck_ms(c->d, w, "every", "watch")) > 0)
 		x->watch_every_ms = ms;
 	else if (ms == 0 && hv_node_get(w, "every") != NULL)
 		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must "
@@ -1011,7 +644,7 @@ load_watch(struct ck *c, const struct hv_node *w)
 		hv_diag_node(c->d, hv_node_get(w, "every"), "watch.every must "
 		    "be "
 		    "at least 100ms");
-	if ((ms = get_ms(c, w, "after", "watch")) > 0)
+	if ((ms = hv_ck_ms(c->d, w, "after", "watch")) > 0)
 		x->watch_after_ms = ms;
 	probes = hv_node_get(w, "probes");
 	if (hv_node_is_null(probes)) {
@@ -1026,7 +659,7 @@ load_watch(struct ck *c, const struct hv_node *w)
 		}
 		return;
 	}
-	if (!want_seq(c, probes, "watch.probes"))
+	if (!hv_ck_seq(c->d, probes, "watch.probes"))
 		return;
 	x->watch = hv_xcalloc(probes->n, sizeof *x->watch);
 	for (i = 0; i < probes->n; i++) {
@@ -1046,7 +679,7 @@ load_silence(struct ck *c, struct hv_step *s, const struct hv_node *map)
 	const struct hv_driver	*d = hv_driver_find("alertmanager.silence");
 	size_t			 i;
 
-	if (hv_node_is_null(map) || !want_map(c, map, "silence"))
+	if (hv_node_is_null(map) || !hv_ck_map(c->d, map, "silence"))
 		return;
 	if (s->driver == NULL)
 		return;
@@ -1084,7 +717,7 @@ load_alerts(struct ck *c, const struct hv_node *list)
 	int64_t			 ms;
 	size_t			 i;
 
-	if (!want_seq(c, list, "alerts"))
+	if (!hv_ck_seq(c->d, list, "alerts"))
 		return;
 	x->alerts = hv_xcalloc(list->n, sizeof *x->alerts);
 	for (i = 0; i < list->n; i++) {
@@ -1093,11 +726,11 @@ load_alerts(struct ck *c, const struct hv_node *list)
 		memset(s, 0, sizeof *s);
 		s->group = -1;
 		s->where = n;
-		if (!want_map(c, n, "an alert"))
+		if (!hv_ck_map(c->d, n, "an alert"))
 			continue;
 		x->nalerts++;
-		check_keys(c, n, alert_keys, "an alert");
-		s->name = dup_str(c, n, "name", "alert");
+		hv_ck_keys(c->d, n, alert_keys, "an alert");
+		s->name = hv_ck_dup(c->d, n, "name", "alert");
 		probe = hv_node_get(n, "probe");
 		if (hv_node_is_null(probe)) {
 			hv_diag_node(c->d, n, "an alert needs probe: (such as "
@@ -1105,14 +738,14 @@ load_alerts(struct ck *c, const struct hv_node *list)
 			continue;
 		}
 		load_driver_step(c, n, s, probe, HV_PROBE);
-		if ((ms = get_ms(c, n, "within", "alert")) > 0)
+		if ((ms = hv_ck_ms(c->d, n, "within", "alert")) > 0)
 			s->within_ms = ms;
 		else if (ms == 0)
 			hv_diag_node(c->d, n, "an alert needs within: (how "
 			    "soon it "
 			    "must fire)");
 		s->poll_ms = 1000;
-		if ((ms = get_ms(c, n, "every", "alert")) > 0)
+		if ((ms = hv_ck_ms(c->d, n, "every", "alert")) > 0)
 			s->poll_ms = ms;
 		load_silence(c, s, hv_node_get(n, "silence"));
 	}
@@ -1127,26 +760,26 @@ load_safety(struct ck *c, const struct hv_node *s)
 	size_t			 i;
 
 	x->abort_probe = -1;
-	if (!want_map(c, s, "safety"))
+	if (!hv_ck_map(c->d, s, "safety"))
 		return;
-	check_keys(c, s, safety_keys, "safety");
-	x->max_targets = (int)get_int(c, s, "max_targets", "safety", 1,
+	hv_ck_keys(c->d, s, safety_keys, "safety");
+	x->max_targets = (int)hv_ck_int(c->d, s, "max_targets", "safety", 1,
 	    1000000, 0);
-	if ((ms = get_ms(c, s, "dead_man", "safety")) > 0)
+	if ((ms = hv_ck_ms(c->d, s, "dead_man", "safety")) > 0)
 		x->dead_man_ms = ms;
 	else if (ms == 0 && hv_node_get(s, "dead_man") != NULL)
 		hv_diag_node(c->d, hv_node_get(s, "dead_man"),
 		    "safety.dead_man "
 		    "must be more than 0");
 	a = hv_node_get(s, "abort_when");
-	if (want_map(c, a, "safety.abort_when")) {
-		check_keys(c, a, abort_keys, "abort_when");
+	if (hv_ck_map(c->d, a, "safety.abort_when")) {
+		hv_ck_keys(c->d, a, abort_keys, "abort_when");
 		probe = hv_node_get(a, "probe");
 		if (hv_node_is_null(probe))
 			hv_diag_node(c->d, a, "abort_when needs probe:");
 		else
 			x->abort_probe = probe_ref(c, probe, "abort_when");
-		if ((ms = get_ms(c, a, "failing_for", "abort_when")) >= 0)
+		if ((ms = hv_ck_ms(c->d, a, "failing_for", "abort_when")) >= 0)
 			x->abort_failing_ms = ms;
 	}
 	/* Pre-flight probes: no chaos during an incident, for one. */
@@ -1197,7 +830,7 @@ check_groups_used(struct ck *c)
 	struct hv_experiment	*x = c->x;
 	size_t			 i;
 
-	if (x->nhosts > 0 || x->ngroups == 0)
+	if (x->inv->nhosts > 0 || x->ngroups == 0)
 		return;
 	for (i = 0; i < x->ngroups; i++)
 		hv_diag_node(c->d, x->groups[i].where, "target group \"%s\": "
@@ -1210,6 +843,7 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
     const struct hv_load_opts *o, struct hv_diag *diag)
 {
 	struct hv_experiment	*x;
+	struct hv_inventory	*inv;
 	struct ck		 c;
 	char			*tmp;
 	int			 before = diag->count;
@@ -1225,18 +859,18 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	x->doc = doc;
 	x->version = 1;
 	x->abort_probe = -1;
-	ssh_opts_init(&x->ssh);
+	hv_ssh_opts_init(&x->ssh);
 	memset(&c, 0, sizeof c);
 	c.x = x;
 	c.d = diag;
 	c.ex.dir = x->dir;
 
-	if (!want_map(&c, doc, "an experiment")) {
+	if (!hv_ck_map(c.d, doc, "an experiment")) {
 		if (hv_node_is_null(doc))
 			hv_diag_at(diag, path, 1, 1, "the file is empty");
 		goto out;
 	}
-	check_keys(&c, doc, top_keys, "an experiment");
+	hv_ck_keys(c.d, doc, top_keys, "an experiment");
 	load_vars(&c, hv_node_get(doc, "vars"), o);
 	/* Everything but vars: expands with the variables now known. */
 	{
@@ -1247,25 +881,30 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 				hv_expand_tree(&c.ex, doc->items[i], diag);
 		}
 	}
-	x->version = (int)get_int(&c, doc, "version", "experiment", 1, 1000, 1);
+	x->version = (int)hv_ck_int(c.d, doc, "version", "experiment", 1,
+	    1000, 1);
 	if (x->version != 1)
 		hv_diag_node(diag, hv_node_get(doc, "version"), "version %d is "
 		    "not supported (this havoc reads version 1)", x->version);
-	x->title = dup_str(&c, doc, "title", "experiment");
+	x->title = hv_ck_dup(c.d, doc, "title", "experiment");
 	if (x->title == NULL) {
 		tmp = hv_xstrdup(path);
 		x->title = hv_xstrdup(basename(tmp));
 		free(tmp);
 	}
-	x->description = dup_str(&c, doc, "description", "experiment");
-	x->tags = get_strlist(&c, doc, "tags", "experiment", &x->ntags);
-	if (want_map(&c, hv_node_get(doc, "ssh"), "ssh")) {
-		check_keys(&c, hv_node_get(doc, "ssh"), ssh_keys, "ssh");
-		load_ssh(&c, hv_node_get(doc, "ssh"), &x->ssh, "ssh");
+	x->description = hv_ck_dup(c.d, doc, "description", "experiment");
+	x->tags = hv_ck_strlist(c.d, doc, "tags", "experiment", &x->ntags);
+	if (hv_ck_map(c.d, hv_node_get(doc, "ssh"), "ssh")) {
+		hv_ck_keys(c.d, hv_node_get(doc, "ssh"), hv_ssh_keys, "ssh");
+		hv_ssh_opts_load(c.d, hv_node_get(doc, "ssh"), &x->ssh, "ssh");
 	}
+	inv = NULL;
 	if (!hv_node_is_null(hv_node_get(doc, "inventory")))
-		load_inventory(&c, hv_node_get(doc, "inventory"));
-	load_hosts(&c, hv_node_get(doc, "hosts"));
+		inv = load_inventory(&c, hv_node_get(doc, "inventory"), o);
+	/* The experiment's own hosts, on top of the file's (shared). */
+	x->inv = hv_inventory_new(inv);
+	hv_inventory_free(inv);
+	hv_inventory_load_hosts(x->inv, hv_node_get(doc, "hosts"), c.d);
 	load_targets(&c, hv_node_get(doc, "targets"));
 	check_groups_used(&c);
 	load_steady(&c, hv_node_get(doc, "steady_state"));
@@ -1363,17 +1002,11 @@ hv_experiment_free(struct hv_experiment *x)
 		free(x->vars[i].shown);
 	}
 	free(x->vars);
-	for (i = 0; i < x->nhosts; i++) {
-		free(x->hosts[i].name);
-		free(x->hosts[i].address);
-		free_strlist(x->hosts[i].tags, x->hosts[i].ntags);
-		ssh_opts_release(&x->hosts[i].ssh);
-	}
-	free(x->hosts);
+	hv_inventory_free(x->inv);
 	for (i = 0; i < x->ngroups; i++) {
 		free(x->groups[i].name);
-		free_strlist(x->groups[i].tags, x->groups[i].ntags);
-		free_strlist(x->groups[i].names, x->groups[i].nnames);
+		hv_strlist_free(x->groups[i].tags, x->groups[i].ntags);
+		hv_strlist_free(x->groups[i].names, x->groups[i].nnames);
 	}
 	free(x->groups);
 	free_steps(x->steady, x->nsteady);
@@ -1382,14 +1015,13 @@ hv_experiment_free(struct hv_experiment *x)
 	free_steps(x->alerts, x->nalerts);
 	free_steps(x->preflight, x->npreflight);
 	free(x->watch);
-	free_strlist(x->tags, x->ntags);
-	ssh_opts_release(&x->ssh);
+	hv_strlist_free(x->tags, x->ntags);
+	hv_ssh_opts_release(&x->ssh);
 	free(x->title);
 	free(x->description);
 	free(x->path);
 	free(x->dir);
 	hv_node_free(x->doc);
-	hv_node_free(x->inventory_doc);
 	free(x);
 }
 
@@ -1422,21 +1054,5 @@ void
 hv_experiment_ssh_for(const struct hv_experiment *x, const struct hv_host *h,
     struct hv_ssh_opts *o)
 {
-	const struct hv_ssh_opts	*d = &x->ssh, *p = &h->ssh;
-
-	memset(o, 0, sizeof *o);
-	o->user = p->user != NULL ? p->user : d->user;
-	o->identity = p->identity != NULL ? p->identity : d->identity;
-	o->passphrase_env = p->passphrase_env != NULL ? p->passphrase_env :
-	    d->passphrase_env;
-	o->known_hosts = p->known_hosts != NULL ? p->known_hosts :
-	    d->known_hosts;
-	o->agent = p->agent != -1 ? p->agent : d->agent;
-	o->tofu = p->tofu != -1 ? p->tofu : d->tofu;
-	o->port = p->port != 0 ? p->port : d->port;
-	o->connect_timeout_ms = p->connect_timeout_ms != 0 ?
-	    p->connect_timeout_ms : d->connect_timeout_ms;
-	o->command_timeout_ms = d->command_timeout_ms;
-	o->keepalive_ms = d->keepalive_ms;
-	o->max_parallel = d->max_parallel;
+	hv_inventory_ssh_for(x->inv, &x->ssh, h, o);
 }

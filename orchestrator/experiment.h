@@ -11,33 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inventory.h"
 #include "node.h"
 
 struct hv_driver;
-
-/* Per-host and default SSH settings; NULL or 0 where unset. */
-struct hv_ssh_opts {
-	char		*user;
-	char		*identity;
-	char		*passphrase_env;	/* name of the variable */
-	char		*known_hosts;
-	int		 agent;			/* -1 unset, 0, 1 */
-	int		 tofu;			/* -1 unset; 1: trust new */
-	int		 port;			/* 0 unset */
-	int64_t		 connect_timeout_ms;	/* 0 unset */
-	int64_t		 command_timeout_ms;	/* 0 unset */
-	int64_t		 keepalive_ms;		/* 0 unset */
-	int		 max_parallel;		/* 0 unset */
-};
-
-struct hv_host {
-	char		*name;
-	char		*address;
-	char		**tags;
-	size_t		 ntags;
-	struct hv_ssh_opts ssh;		/* per-host settings */
-	const struct hv_node *where;
-};
 
 enum hv_pick { HV_PICK_ALL, HV_PICK_COUNT, HV_PICK_PERCENT };
 
@@ -88,7 +65,6 @@ struct hv_experiment {
 	char		*dir;		/* for relative paths */
 	char		 sha256[65];	/* of the file's bytes */
 	struct hv_node	*doc;		/* owned */
-	struct hv_node	*inventory_doc;	/* owned, or NULL */
 
 	int		 version;
 	char		*title;
@@ -100,8 +76,7 @@ struct hv_experiment {
 	size_t		 nvars;
 
 	struct hv_ssh_opts ssh;		/* defaults for every host */
-	struct hv_host	*hosts;
-	size_t		 nhosts;
+	struct hv_inventory *inv;	/* owned: every host (inventory.h) */
 	struct hv_group	*groups;
 	size_t		 ngroups;
 
@@ -131,6 +106,8 @@ struct hv_experiment {
 struct hv_load_opts {
 	const char	**vars;
 	size_t		 nvars;
+	/* Inventory files loaded once for several experiments, or NULL. */
+	struct hv_inventory_cache *inventories;
 };
 
 /*

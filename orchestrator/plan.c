@@ -99,10 +99,10 @@ resolve_group(const struct hv_experiment *x, const struct hv_group *g,
 	uint64_t		 state;
 	size_t			 i, j, n = 0, k;
 
-	t->hosts = hv_xcalloc(x->nhosts, sizeof *t->hosts);
-	for (i = 0; i < x->nhosts; i++) {
-		if (in_group(g, &x->hosts[i]))
-			t->hosts[n++] = &x->hosts[i];
+	t->hosts = hv_xcalloc(x->inv->nhosts + 1, sizeof *t->hosts);
+	for (i = 0; i < x->inv->nhosts; i++) {
+		if (in_group(g, x->inv->hosts[i]))
+			t->hosts[n++] = x->inv->hosts[i];
 	}
 	qsort(t->hosts, n, sizeof *t->hosts, by_name);
 	switch (g->pick) {
@@ -157,10 +157,10 @@ reach_address(struct hv_plan *p, const struct hv_experiment *x,
 	const char	*slash = strchr(a, '/');
 	size_t		 i;
 
-	for (i = 0; i < x->nhosts; i++) {
-		if (strcmp(x->hosts[i].address, a) == 0) {
+	for (i = 0; i < x->inv->nhosts; i++) {
+		if (strcmp(x->inv->hosts[i]->address, a) == 0) {
 			struct hv_targets	one = { NULL, 1 };
-			const struct hv_host	*h = &x->hosts[i];
+			const struct hv_host	*h = x->inv->hosts[i];
 
 			one.hosts = &h;
 			touch(p->reached, &p->nreached, &one);
@@ -269,8 +269,8 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 	p->seed = seed;
 	p->ngroups = x->ngroups;
 	p->groups = hv_xcalloc(x->ngroups, sizeof *p->groups);
-	p->touched = hv_xcalloc(x->nhosts, sizeof *p->touched);
-	p->reached = hv_xcalloc(x->nhosts, sizeof *p->reached);
+	p->touched = hv_xcalloc(x->inv->nhosts + 1, sizeof *p->touched);
+	p->reached = hv_xcalloc(x->inv->nhosts + 1, sizeof *p->reached);
 	for (i = 0; i < x->ngroups; i++)
 		resolve_group(x, &x->groups[i], seed, &p->groups[i]);
 

@@ -29,6 +29,9 @@
  *   - Optional times and numbers given as 0 (or -1, or a negative latency)
  *     are stored as NULL.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -181,6 +184,37 @@ static const char *const migrations[] = {
 	"                   'not_recovered')),\n"
 	" PRIMARY KEY (run_id, probe)\n"
 	");\n",
+
+	/*
+	 * 1 -> 2: an alert of a run that changed nothing is not evaluated;
+	 * the phase a run is in, for `havoc status`; havoc's mark on the
+	 * file. alerts is rebuilt for its CHECK (nothing refers to it).
+	 */
+	"CREATE TABLE alerts_v2 (\n"
+	" id          INTEGER PRIMARY KEY,\n"
+	" run_id      INTEGER NOT NULL\n"
+	"              REFERENCES runs (id) ON DELETE CASCADE,\n"
+	" name        TEXT NOT NULL,\n"
+	" probe       TEXT NOT NULL,\n"
+	" within_ms   INTEGER NOT NULL,\n"
+	" injected_at INTEGER,\n"
+	" fired_at    INTEGER,\n"
+	" ttd_ms      INTEGER GENERATED ALWAYS AS (fired_at - injected_at),\n"
+	" state       TEXT NOT NULL CONSTRAINT alert_state CHECK (state IN\n"
+	"              ('fired', 'silenced', 'inhibited', 'missed',\n"
+	"              'not_evaluated')),\n"
+	" detail      TEXT\n"
+	");\n"
+	"INSERT INTO alerts_v2 (id, run_id, name, probe, within_ms,"
+	" injected_at, fired_at, state, detail)"
+	" SELECT id, run_id, name, probe, within_ms, injected_at, fired_at,"
+	" state, detail FROM alerts;\n"
+	"DROP TABLE alerts;\n"
+	"ALTER TABLE alerts_v2 RENAME TO alerts;\n"
+	"CREATE INDEX alerts_run ON alerts (run_id);\n"
+	"ALTER TABLE runs ADD COLUMN phase TEXT;\n"
+	/* HV_STORE_APP_ID, 0x48564f43: "HVOC". */
+	"PRAGMA application_id = 1213615939;\n",
 };
 
 _Static_assert(HV_ARRAY_LEN(migrations) == HV_STORE_SCHEMA,
@@ -193,6 +227,7 @@ enum stmt {
 	S_ROLLBACK,
 	S_RUN_BEGIN,
 	S_RUN_END,
+	S_RUN_PHASE,
 	S_STEP_BEGIN,
 	S_STEP_END,
 	S_SAMPLE,
@@ -235,6 +270,8 @@ static const struct {
 	[S_RUN_END] = { "end run",
 	    "UPDATE runs SET status = ?2, deviated = ?3, exit_code = ?4,"
 	    " reason = ?5, ended_at = ?6 WHERE id = ?1" },
+	[S_RUN_PHASE] = { "set phase",
+	    "UPDATE runs SET phase = ?2 WHERE id = ?1" },
 	[S_STEP_BEGIN] = { "begin step",
 	    "INSERT INTO steps (run_id, seq, phase, kind, name, driver, target,"
 	    " detail, started_at)"
@@ -316,9 +353,53 @@ static const struct {
 	    " ttr_ms, state FROM figures WHERE run_id = ?1 ORDER BY probe" },
 };
 
+/* Writes that wait for another process's lock: see "Writes that wait". */
+#define PROVISIONAL	(INT64_C(1) << 62)
+#define QUEUE_MAX	200000		/* writes kept while locked out */
+#define QARGS		10
+
+enum qkind { Q_NULL, Q_INT, Q_REAL, Q_TEXT, Q_STEP };
+
+struct qval {
+	enum qkind	 k;
+	int64_t		 i;
+	double		 d;
+	char		*s;
+};
+
+struct qent {
+	enum stmt	 id;
+	int		 n;
+	struct qval	 v[QARGS];
+	int64_t		 key;		/* the row an UPDATE is about */
+	int64_t		 handle;	/* a waiting step's provisional id */
+	const char	*to;		/* set fault: the new state */
+	size_t		 move;		/* set fault: index in fault_moves */
+};
+
+/* A write's result: done, failed for good, or locked out for now. */
+enum { Q_DONE = 0, Q_FAILED = -1, Q_BUSY = 1 };
+
+struct handle {
+	int64_t		 handle;	/* provisional step id */
+	int64_t		 row;		/* steps.id */
+};
+
 struct hv_store {
 	sqlite3		*db;
 	int		 schema;
+	int		 readonly;
+	/* Writes waiting for another process's lock (non-blocking mode). */
+	int		 nonblock;
+	void		(*on_busy)(void *);
+	void		*busy_arg;
+	struct qent	*q;
+	size_t		 nq;
+	struct hv_buf	 qerr;		/* what failed while flushing */
+	struct hv_buf	 why_busy;	/* locked, or disk full */
+	struct handle	*handles;
+	size_t		 nhandles;
+	uint64_t	 next_handle;
 	sqlite3_stmt	*st[S_COUNT];	/* prepared on first use */
 };
 
@@ -374,15 +455,6 @@ bind_opt(sqlite3_stmt *st, int i, int64_t v)
 	return sqlite3_bind_int64(st, i, v);
 }
 
-/* Binds a measured duration; a negative or non-finite one means none. */
-static int
-bind_ms(sqlite3_stmt *st, int i, double v)
-{
-	if (!isfinite(v) || v < 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_double(st, i, v);
-}
-
 /*
  * Runs statement id (already bound; bound is the OR of the bind results)
  * to its end, then resets it whatever happened.
@@ -436,6 +508,61 @@ user_version(struct hv_store *s, const char *path, int *out,
 done:
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/* How long a blocking write waits for another process's lock. */
+#define BUSY_TIMEOUT_MS		5000
+
+/* PRAGMA application_id of havoc's stores: "HVOC". */
+#define HV_STORE_APP_ID		0x48564f43
+
+/* Reads a one-integer PRAGMA; -1 with "PATH: message" on error. */
+static int
+pragma_int(struct hv_store *s, const char *sql, const char *path, int *out,
+    struct hv_buf *err)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		hv_error(err, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto done;
+	}
+	*out = sqlite3_column_int(st, 0);
+	ret = 0;
+done:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/*
+ * Refuses a SQLite file that is someone else's: one marked by another
+ * application, or one with tables of its own and no havoc schema. A file
+ * of an older havoc (schema 1, not yet marked) is ours.
+ */
+static int
+check_ours(struct hv_store *s, const char *path, int version,
+    struct hv_buf *err)
+{
+	int	app, tables;
+
+	if (pragma_int(s, "PRAGMA application_id", path, &app, err) == -1)
+		return -1;
+	if (app == HV_STORE_APP_ID)
+		return 0;
+	if (app != 0)
+		return hv_error(err, "%s: not a havoc database (application id "
+		    "%#x); havoc leaves it alone", path, (unsigned)app);
+	if (version > 0)
+		return 0;
+	if (pragma_int(s, "SELECT count(*) FROM sqlite_master", path,
+	    &tables, err) == -1)
+		return -1;
+	if (tables > 0)
+		return hv_error(err, "%s: not a havoc database (it has tables "
+		    "of its own); havoc leaves it alone", path);
+	return 0;
 }
 
 /* Refuses a schema this havoc does not know. */
@@ -534,13 +661,35 @@ done:
 int
 hv_store_open(const char *path, struct hv_store **out, struct hv_buf *err)
 {
+	return hv_store_open_mode(path, HV_STORE_CREATE, out, err);
+}
+
+int
+hv_store_open_mode(const char *path, int mode, struct hv_store **out,
+    struct hv_buf *err)
+{
 	struct hv_store	*s;
-	int		 rc, v, ret = -1;
+	struct stat	 sb;
+	int		 rc, v, flags, ret = -1;
 
 	*out = NULL;
+	/* Nothing is created by a command that only reads or repairs. */
+	if (!(mode & HV_STORE_CREATE) && strcmp(path, ":memory:") != 0 &&
+	    stat(path, &sb) == -1 && errno == ENOENT) {
+		hv_error(err, "no database at %s", path);
+		return HV_STORE_NOFILE;
+	}
+	if (mode & HV_STORE_READONLY)
+		flags = SQLITE_OPEN_READONLY;
+	else if (mode & HV_STORE_CREATE)
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	else
+		flags = SQLITE_OPEN_READWRITE;
 	s = hv_xcalloc(1, sizeof *s);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL);
+	hv_buf_init(&s->qerr);
+	hv_buf_init(&s->why_busy);
+	s->readonly = (mode & HV_STORE_READONLY) != 0;
+	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (s->db != NULL && sqlite3_system_errno(s->db) != 0)
 			hv_error(err, "%s: cannot open: %s", path,
@@ -552,7 +701,7 @@ hv_store_open(const char *path, struct hv_store **out, struct hv_buf *err)
 		goto done;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 
 	/*
 	 * Look before changing anything: a file that is not ours, or too
@@ -560,9 +709,21 @@ hv_store_open(const char *path, struct hv_store **out, struct hv_buf *err)
 	 */
 	if (user_version(s, path, &v, err) == -1 ||
 	    check_version(path, v, err) == -1 ||
-	    configure(s, path, err) == -1)
+	    check_ours(s, path, v, err) == -1)
 		goto done;
 	s->schema = v;
+	if (s->readonly) {
+		/* A reader of an older file asks a writer to migrate it. */
+		if (v < HV_STORE_SCHEMA) {
+			hv_store_close(s);
+			return hv_store_open_mode(path, mode &
+			    ~HV_STORE_READONLY, out, err);
+		}
+		*out = s;
+		return 0;
+	}
+	if (configure(s, path, err) == -1)
+		goto done;
 	if (v < HV_STORE_SCHEMA && migrate(s, path, err) == -1)
 		goto done;
 	*out = s;
@@ -573,6 +734,9 @@ done:
 	return ret;
 }
 
+static void	q_flush(struct hv_store *);
+static void	q_release(struct qent *);
+
 /* Finalizes every cached statement, then closes (rolling back). */
 void
 hv_store_close(struct hv_store *s)
@@ -581,6 +745,22 @@ hv_store_close(struct hv_store *s)
 
 	if (s == NULL)
 		return;
+	/* A last try, waiting as a blocking write would, for what waits. */
+	if (s->nq > 0) {
+		sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+		q_flush(s);
+	}
+	if (s->nq > 0)
+		hv_warn("store: %zu writes lost: the database stayed locked",
+		    s->nq);
+	if (s->qerr.len > 0)
+		hv_warn("%s", s->qerr.s);
+	for (i = 0; i < s->nq; i++)
+		q_release(&s->q[i]);
+	free(s->q);
+	free(s->handles);
+	hv_buf_release(&s->qerr);
+	hv_buf_release(&s->why_busy);
 	for (i = 0; i < HV_ARRAY_LEN(s->st); i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close_v2(s->db);
@@ -670,123 +850,91 @@ hv_store_run_begin(struct hv_store *s, const struct hv_run_info *ri,
 	return sqlite3_last_insert_rowid(s->db);
 }
 
-int
-hv_store_run_end(struct hv_store *s, int64_t run, const char *status,
-    int deviated, int exit_code, const char *reason, int64_t ended_at,
-    struct hv_buf *err)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
+/*
+ * Writes that wait. In non-blocking mode (a run, recover) a write that
+ * finds the database locked by another process is kept in memory, in
+ * order, and written later by hv_store_flush(), so that no lock held
+ * elsewhere ever holds up havoc's loop: a fault window, a revert, a
+ * sample. A step's id is then a provisional handle (at or above
+ * PROVISIONAL) that the store maps to the row's id once it is written.
+ * The fault journal never waits in memory: hv_store_fault_add() is
+ * written now or answers HV_STORE_BUSY, and the fault waits instead.
+ */
 
-	if ((st = stmt(s, S_RUN_END, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, run);
-	rc |= bind_text(st, 2, status);
-	rc |= sqlite3_bind_int(st, 3, deviated != 0);
-	rc |= sqlite3_bind_int(st, 4, exit_code);
-	rc |= bind_text(st, 5, reason);
-	rc |= bind_opt(st, 6, ended_at);
-	if (exec_stmt(s, S_RUN_END, rc, err) == -1)
-		return -1;
-	return changed(s, stmts[S_RUN_END].what, "run", run, err);
+static void
+q_int(struct qent *q, int64_t v)
+{
+	q->v[q->n].k = Q_INT;
+	q->v[q->n++].i = v;
 }
 
-/* Numbers steps 1, 2, ... within their run, in the order they began. */
-int64_t
-hv_store_step_begin(struct hv_store *s, const struct hv_step_rec *sr,
-    struct hv_buf *err)
+/* An optional time or id: 0 is none. */
+static void
+q_opt(struct qent *q, int64_t v)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if ((st = stmt(s, S_STEP_BEGIN, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, sr->run);
-	rc |= bind_text(st, 2, sr->phase);
-	rc |= bind_text(st, 3, sr->kind);
-	rc |= bind_text(st, 4, sr->name);
-	rc |= bind_text(st, 5, sr->driver);
-	rc |= bind_text(st, 6, sr->target);
-	rc |= bind_text(st, 7, sr->detail);
-	rc |= sqlite3_bind_int64(st, 8, sr->started_at);
-	if (exec_stmt(s, S_STEP_BEGIN, rc, err) == -1)
-		return -1;
-	return sqlite3_last_insert_rowid(s->db);
+	q->v[q->n].k = v == 0 ? Q_NULL : Q_INT;
+	q->v[q->n++].i = v;
 }
 
-int
-hv_store_step_end(struct hv_store *s, int64_t step, const char *status,
-    const char *output, const char *error, double latency_ms,
-    int64_t ended_at, struct hv_buf *err)
+static void
+q_text(struct qent *q, const char *v)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if ((st = stmt(s, S_STEP_END, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, step);
-	rc |= bind_text(st, 2, status);
-	rc |= bind_text(st, 3, output);
-	rc |= bind_text(st, 4, error);
-	rc |= bind_ms(st, 5, latency_ms);
-	rc |= bind_opt(st, 6, ended_at);
-	if (exec_stmt(s, S_STEP_END, rc, err) == -1)
-		return -1;
-	return changed(s, stmts[S_STEP_END].what, "step", step, err);
+	q->v[q->n].k = v == NULL ? Q_NULL : Q_TEXT;
+	q->v[q->n++].s = v == NULL ? NULL : hv_xstrdup(v);
 }
 
-int
-hv_store_sample(struct hv_store *s, int64_t run, const char *probe,
-    const char *target, int64_t at, int ok, double latency_ms,
-    const char *error, struct hv_buf *err)
+/* A measured duration; a negative or non-finite one is none. */
+static void
+q_ms(struct qent *q, double v)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if ((st = stmt(s, S_SAMPLE, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, run);
-	rc |= bind_text(st, 2, probe);
-	rc |= bind_text(st, 3, target);
-	rc |= sqlite3_bind_int64(st, 4, at);
-	rc |= sqlite3_bind_int(st, 5, ok != 0);
-	rc |= bind_ms(st, 6, latency_ms);
-	rc |= bind_text(st, 7, error);
-	return exec_stmt(s, S_SAMPLE, rc, err);
+	q->v[q->n].k = !isfinite(v) || v < 0 ? Q_NULL : Q_REAL;
+	q->v[q->n++].d = v;
 }
 
-/* The journal must reach the disk on its own commit; see the top. */
+/* A step id, real or provisional; 0 is none. */
+static void
+q_step(struct qent *q, int64_t v)
+{
+	q->v[q->n].k = v == 0 ? Q_NULL : Q_STEP;
+	q->v[q->n++].i = v;
+}
+
+static void
+q_release(struct qent *q)
+{
+	int	i;
+
+	for (i = 0; i < q->n; i++)
+		free(q->v[i].s);
+	q->n = 0;
+}
+
+/* The row id of a step handle; 0 when a provisional one never was. */
+static int64_t
+step_row(struct hv_store *s, int64_t h)
+{
+	size_t	i;
+
+	if (h < PROVISIONAL)
+		return h;
+	for (i = 0; i < s->nhandles; i++) {
+		if (s->handles[i].handle == h)
+			return s->handles[i].row;
+	}
+	return 0;
+}
+
+/*
+ * Whether a write may work later: the database locked by another
+ * process, or the disk full (space comes back, and a journal state that
+ * is written late is better than one that says a reverted fault is
+ * active).
+ */
 static int
-journal_ready(struct hv_store *s, const char *what, struct hv_buf *err)
+is_busy(int rc)
 {
-	if (sqlite3_get_autocommit(s->db))
-		return 0;
-	return hv_error(err, "store: %s: refused inside a transaction (the "
-	    "fault journal commits on its own)", what);
-}
-
-int64_t
-hv_store_fault_add(struct hv_store *s, const struct hv_fault_rec *fr,
-    struct hv_buf *err)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
-
-	if (journal_ready(s, stmts[S_FAULT_ADD].what, err) == -1 ||
-	    (st = stmt(s, S_FAULT_ADD, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, fr->run);
-	rc |= bind_opt(st, 2, fr->step);
-	rc |= bind_text(st, 3, fr->target);
-	rc |= bind_text(st, 4, fr->driver);
-	rc |= bind_text(st, 5, fr->inject);
-	rc |= bind_text(st, 6, fr->revert);
-	rc |= bind_text(st, 7, fr->revert_spec);
-	rc |= bind_opt(st, 8, fr->dead_man_at);
-	rc |= sqlite3_bind_int64(st, 9, fr->created_at);
-	if (exec_stmt(s, S_FAULT_ADD, rc, err) == -1)
-		return -1;
-	return sqlite3_last_insert_rowid(s->db);
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ||
+	    (rc & 0xff) == SQLITE_FULL;
 }
 
 /* Says why an UPDATE of fault id moved nothing: no fault, or a bad move. */
@@ -813,13 +961,314 @@ fault_refused(struct hv_store *s, int64_t id, const char *to,
 	return -1;
 }
 
+/* Runs one write now: Q_DONE, Q_FAILED (err says why) or Q_BUSY. */
+static int
+q_exec(struct hv_store *s, struct qent *q, struct hv_buf *err)
+{
+	sqlite3_stmt	*st;
+	int		 i, rc = SQLITE_OK, ret = Q_FAILED;
+	int64_t		 row;
+
+	if ((st = stmt(s, q->id, err)) == NULL)
+		return Q_FAILED;
+	for (i = 0; i < q->n; i++) {
+		switch (q->v[i].k) {
+		case Q_NULL:
+			rc |= sqlite3_bind_null(st, i + 1);
+			break;
+		case Q_INT:
+			rc |= sqlite3_bind_int64(st, i + 1, q->v[i].i);
+			break;
+		case Q_REAL:
+			rc |= sqlite3_bind_double(st, i + 1, q->v[i].d);
+			break;
+		case Q_TEXT:
+			rc |= sqlite3_bind_text(st, i + 1, q->v[i].s, -1,
+			    SQLITE_STATIC);
+			break;
+		case Q_STEP:
+			row = step_row(s, q->v[i].i);
+			rc |= row == 0 ? sqlite3_bind_null(st, i + 1) :
+			    sqlite3_bind_int64(st, i + 1, row);
+			break;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		hv_error(err, "store: %s: cannot bind values: %s",
+		    stmts[q->id].what, sqlite3_errmsg(s->db));
+		goto done;
+	}
+	rc = sqlite3_step(st);
+	if (is_busy(rc)) {
+		hv_buf_reset(&s->why_busy);
+		hv_buf_puts(&s->why_busy, sqlite3_errmsg(s->db));
+		ret = Q_BUSY;
+		goto done;
+	}
+	if (rc != SQLITE_DONE) {
+		hv_error(err, "store: %s: %s", stmts[q->id].what,
+		    sqlite3_errmsg(s->db));
+		goto done;
+	}
+	ret = Q_DONE;
+done:
+	finish(st);
+	if (ret != Q_DONE)
+		return ret;
+	switch (q->id) {
+	case S_STEP_BEGIN:
+		if (q->handle != 0) {
+			s->handles = hv_xreallocarray(s->handles,
+			    s->nhandles + 1, sizeof *s->handles);
+			s->handles[s->nhandles].handle = q->handle;
+			s->handles[s->nhandles++].row =
+			    sqlite3_last_insert_rowid(s->db);
+		}
+		break;
+	case S_RUN_END:
+		return changed(s, stmts[q->id].what, "run", q->key, err);
+	case S_STEP_END:
+		return changed(s, stmts[q->id].what, "step", q->key, err);
+	case S_GAMEDAY_END:
+		return changed(s, stmts[q->id].what, "game day", q->key, err);
+	case S_FAULT_SET:
+		if (sqlite3_changes(s->db) == 0)
+			return fault_refused(s, q->key, q->to, err);
+		break;
+	default:
+		break;
+	}
+	return Q_DONE;
+}
+
+/* Writes what waits, in order, until it is done or locked out again. */
+static void
+q_flush(struct hv_store *s)
+{
+	size_t	i, done = 0;
+	int	rc;
+
+	for (i = 0; i < s->nq; i++) {
+		rc = q_exec(s, &s->q[i], &s->qerr);
+		if (rc == Q_BUSY)
+			break;
+		q_release(&s->q[i]);
+		done++;
+	}
+	if (done > 0) {
+		memmove(s->q, s->q + done, (s->nq - done) * sizeof *s->q);
+		s->nq -= done;
+	}
+}
+
+/*
+ * Writes q now, or (non-blocking, locked out) keeps it for later. Takes
+ * q's values. Returns Q_DONE, Q_FAILED with err, or Q_BUSY when kept.
+ */
+static int
+submit(struct hv_store *s, struct qent *q, struct hv_buf *err)
+{
+	int	rc = Q_BUSY;
+
+	if (s->readonly) {
+		hv_error(err, "store: %s: the database is open read-only",
+		    stmts[q->id].what);
+		q_release(q);
+		return Q_FAILED;
+	}
+	if (s->nq > 0)
+		q_flush(s);
+	if (s->nq == 0) {
+		rc = q_exec(s, q, err);
+		if (rc != Q_BUSY || !s->nonblock) {
+			if (rc == Q_BUSY)
+				hv_error(err, "store: %s: %s",
+				    stmts[q->id].what, s->why_busy.s);
+			q_release(q);
+			return rc == Q_DONE ? Q_DONE : Q_FAILED;
+		}
+	}
+	if (s->nq >= QUEUE_MAX) {
+		hv_error(err, "store: %s: the database has been locked too "
+		    "long (%zu writes wait)", stmts[q->id].what, s->nq);
+		q_release(q);
+		return Q_FAILED;
+	}
+	if (q->id == S_STEP_BEGIN)
+		q->handle = PROVISIONAL + (int64_t)s->next_handle++;
+	s->q = hv_xreallocarray(s->q, s->nq + 1, sizeof *s->q);
+	s->q[s->nq++] = *q;
+	if (s->on_busy != NULL)
+		s->on_busy(s->busy_arg);
+	return Q_BUSY;
+}
+
+void
+hv_store_nonblocking(struct hv_store *s, void (*on_busy)(void *), void *arg)
+{
+	s->nonblock = on_busy != NULL;
+	s->on_busy = on_busy;
+	s->busy_arg = arg;
+	sqlite3_busy_timeout(s->db, s->nonblock ? 0 : BUSY_TIMEOUT_MS);
+}
+
+int
+hv_store_flush(struct hv_store *s, struct hv_buf *err)
+{
+	if (s->nq > 0)
+		q_flush(s);
+	if (s->qerr.len > 0) {
+		hv_error(err, "%s", s->qerr.s);
+		hv_buf_reset(&s->qerr);
+		return -1;
+	}
+	return (int)(s->nq < INT32_MAX ? s->nq : INT32_MAX);
+}
+
+size_t
+hv_store_waiting(const struct hv_store *s)
+{
+	return s->nq;
+}
+
+int
+hv_store_run_end(struct hv_store *s, int64_t run, const char *status,
+    int deviated, int exit_code, const char *reason, int64_t ended_at,
+    struct hv_buf *err)
+{
+	struct qent	q = { .id = S_RUN_END, .key = run };
+
+	q_int(&q, run);
+	q_text(&q, status);
+	q_int(&q, deviated != 0);
+	q_int(&q, exit_code);
+	q_text(&q, reason);
+	q_opt(&q, ended_at);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
+}
+
+int
+hv_store_run_phase(struct hv_store *s, int64_t run, const char *phase,
+    struct hv_buf *err)
+{
+	struct qent	q = { .id = S_RUN_PHASE, .key = run };
+
+	q_int(&q, run);
+	q_text(&q, phase);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
+}
+
+/* Numbers steps 1, 2, ... within their run, in the order they began. */
+int64_t
+hv_store_step_begin(struct hv_store *s, const struct hv_step_rec *sr,
+    struct hv_buf *err)
+{
+	struct qent	q = { .id = S_STEP_BEGIN };
+	int		rc;
+
+	q_int(&q, sr->run);
+	q_text(&q, sr->phase);
+	q_text(&q, sr->kind);
+	q_text(&q, sr->name);
+	q_text(&q, sr->driver);
+	q_text(&q, sr->target);
+	q_text(&q, sr->detail);
+	q_int(&q, sr->started_at);
+	rc = submit(s, &q, err);
+	if (rc == Q_FAILED)
+		return -1;
+	if (rc == Q_BUSY)
+		return s->q[s->nq - 1].handle;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int
+hv_store_step_end(struct hv_store *s, int64_t step, const char *status,
+    const char *output, const char *error, double latency_ms,
+    int64_t ended_at, struct hv_buf *err)
+{
+	struct qent	q = { .id = S_STEP_END, .key = step };
+
+	q_step(&q, step);
+	q_text(&q, status);
+	q_text(&q, output);
+	q_text(&q, error);
+	q_ms(&q, latency_ms);
+	q_opt(&q, ended_at);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
+}
+
+int
+hv_store_sample(struct hv_store *s, int64_t run, const char *probe,
+    const char *target, int64_t at, int ok, double latency_ms,
+    const char *error, struct hv_buf *err)
+{
+	struct qent	q = { .id = S_SAMPLE };
+
+	q_int(&q, run);
+	q_text(&q, probe);
+	q_text(&q, target);
+	q_int(&q, at);
+	q_int(&q, ok != 0);
+	q_ms(&q, latency_ms);
+	q_text(&q, error);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
+}
+
+/* The journal must reach the disk on its own commit; see the top. */
+static int
+journal_ready(struct hv_store *s, const char *what, struct hv_buf *err)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return 0;
+	return hv_error(err, "store: %s: refused inside a transaction (the "
+	    "fault journal commits on its own)", what);
+}
+
+int64_t
+hv_store_fault_add(struct hv_store *s, const struct hv_fault_rec *fr,
+    struct hv_buf *err)
+{
+	struct qent	q = { .id = S_FAULT_ADD };
+	int		rc;
+
+	if (journal_ready(s, stmts[S_FAULT_ADD].what, err) == -1)
+		return -1;
+	if (s->readonly)
+		return hv_error(err, "store: %s: the database is open "
+		    "read-only", stmts[S_FAULT_ADD].what);
+	/* What came before goes first: the fault's step among it. */
+	if (s->nq > 0)
+		q_flush(s);
+	if (s->nq > 0)
+		return HV_STORE_BUSY;
+	q_int(&q, fr->run);
+	q_step(&q, fr->step);
+	q_text(&q, fr->target);
+	q_text(&q, fr->driver);
+	q_text(&q, fr->inject);
+	q_text(&q, fr->revert);
+	q_text(&q, fr->revert_spec);
+	q_opt(&q, fr->dead_man_at);
+	q_int(&q, fr->created_at);
+	rc = q_exec(s, &q, err);
+	q_release(&q);
+	if (rc == Q_BUSY && s->nonblock)
+		return HV_STORE_BUSY;
+	if (rc == Q_BUSY)
+		return hv_error(err, "store: %s: %s", stmts[S_FAULT_ADD].what,
+		    s->why_busy.s);
+	if (rc == Q_FAILED)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
 int
 hv_store_fault_set(struct hv_store *s, int64_t fault, const char *state,
     const char *error, int64_t at, struct hv_buf *err)
 {
-	sqlite3_stmt	*st;
-	size_t		 i, j;
-	int		 rc;
+	struct qent	q = { .id = S_FAULT_SET, .key = fault };
+	size_t		i, j;
 
 	for (i = 0; i < HV_ARRAY_LEN(fault_moves); i++)
 		if (state != NULL && strcmp(fault_moves[i].to, state) == 0)
@@ -828,20 +1277,16 @@ hv_store_fault_set(struct hv_store *s, int64_t fault, const char *state,
 		return hv_error(err, "store: set fault %" PRId64 ": cannot "
 		    "move to state %s", fault,
 		    state == NULL ? "(null)" : state);
-	if (journal_ready(s, stmts[S_FAULT_SET].what, err) == -1 ||
-	    (st = stmt(s, S_FAULT_SET, err)) == NULL)
+	if (journal_ready(s, stmts[S_FAULT_SET].what, err) == -1)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, fault);
-	rc |= bind_text(st, 2, state);
-	rc |= bind_text(st, 3, error);
-	rc |= bind_opt(st, 4, at);
+	q.to = fault_moves[i].to;
+	q_int(&q, fault);
+	q_text(&q, state);
+	q_text(&q, error);
+	q_opt(&q, at);
 	for (j = 0; j < HV_ARRAY_LEN(fault_moves[i].from); j++)
-		rc |= bind_text(st, 5 + (int)j, fault_moves[i].from[j]);
-	if (exec_stmt(s, S_FAULT_SET, rc, err) == -1)
-		return -1;
-	if (sqlite3_changes(s->db) == 0)
-		return fault_refused(s, fault, state, err);
-	return 0;
+		q_text(&q, fault_moves[i].from[j]);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 
 /* A copy of a column's text (new), or NULL for SQL NULL. */
@@ -917,20 +1362,17 @@ int
 hv_store_alert(struct hv_store *s, const struct hv_alert_rec *ar,
     struct hv_buf *err)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct qent	q = { .id = S_ALERT };
 
-	if ((st = stmt(s, S_ALERT, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, ar->run);
-	rc |= bind_text(st, 2, ar->name);
-	rc |= bind_text(st, 3, ar->probe);
-	rc |= sqlite3_bind_int64(st, 4, ar->within_ms);
-	rc |= bind_opt(st, 5, ar->injected_at);
-	rc |= bind_opt(st, 6, ar->fired_at);
-	rc |= bind_text(st, 7, ar->state);
-	rc |= bind_text(st, 8, ar->detail);
-	return exec_stmt(s, S_ALERT, rc, err);
+	q_int(&q, ar->run);
+	q_text(&q, ar->name);
+	q_text(&q, ar->probe);
+	q_int(&q, ar->within_ms);
+	q_opt(&q, ar->injected_at);
+	q_opt(&q, ar->fired_at);
+	q_text(&q, ar->state);
+	q_text(&q, ar->detail);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 
 /* Records, or replaces, the figures of one probe of one run. */
@@ -938,23 +1380,21 @@ int
 hv_store_figure(struct hv_store *s, const struct hv_figure_rec *fr,
     struct hv_buf *err)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct qent	q = { .id = S_FIGURE };
 
-	if ((st = stmt(s, S_FIGURE, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, fr->run);
-	rc |= bind_text(st, 2, fr->probe);
-	rc |= sqlite3_bind_int(st, 3, fr->samples);
-	rc |= sqlite3_bind_int(st, 4, fr->failures);
-	rc |= bind_opt(st, 5, fr->first_failure_at);
-	rc |= bind_opt(st, 6, fr->recovered_at);
-	if (fr->ttr_ms < 0)
-		rc |= sqlite3_bind_null(st, 7);
-	else
-		rc |= sqlite3_bind_int64(st, 7, fr->ttr_ms);
-	rc |= bind_text(st, 8, fr->state);
-	return exec_stmt(s, S_FIGURE, rc, err);
+	q_int(&q, fr->run);
+	q_text(&q, fr->probe);
+	q_int(&q, fr->samples);
+	q_int(&q, fr->failures);
+	q_opt(&q, fr->first_failure_at);
+	q_opt(&q, fr->recovered_at);
+	if (fr->ttr_ms < 0) {
+		q.v[q.n].k = Q_NULL;
+		q.n++;
+	} else
+		q_int(&q, fr->ttr_ms);
+	q_text(&q, fr->state);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 
 int64_t
@@ -980,17 +1420,12 @@ int
 hv_store_gameday_end(struct hv_store *s, int64_t gameday,
     const char *status, int64_t ended_at, struct hv_buf *err)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	struct qent	q = { .id = S_GAMEDAY_END, .key = gameday };
 
-	if ((st = stmt(s, S_GAMEDAY_END, err)) == NULL)
-		return -1;
-	rc = sqlite3_bind_int64(st, 1, gameday);
-	rc |= bind_text(st, 2, status);
-	rc |= bind_opt(st, 3, ended_at);
-	if (exec_stmt(s, S_GAMEDAY_END, rc, err) == -1)
-		return -1;
-	return changed(s, stmts[S_GAMEDAY_END].what, "game day", gameday, err);
+	q_int(&q, gameday);
+	q_text(&q, status);
+	q_opt(&q, ended_at);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 
 /* Length of the valid UTF-8 sequence at p (of n bytes), or 0. */

@@ -25,15 +25,53 @@
 struct hv_store;
 struct json_t;
 
-#define HV_STORE_SCHEMA	1
+#define HV_STORE_SCHEMA	2
 
-/* Opens (creating and migrating) the database at path. */
+/* How to open a store. */
+#define HV_STORE_CREATE		0x1	/* make the file if it is missing */
+#define HV_STORE_READONLY	0x2	/* never write (reads only) */
+
+/* hv_store_open_mode(): no file at the path, and CREATE not asked. */
+#define HV_STORE_NOFILE		(-2)
+
+/*
+ * Opens the database at path, migrating it forward (a read-only open of
+ * an older file opens it for writing to migrate it first). A SQLite file
+ * that is not havoc's (another PRAGMA application_id, or tables of its
+ * own) is refused and left as it is. -1 with a message in err; without
+ * HV_STORE_CREATE, HV_STORE_NOFILE and "no database at PATH" when there
+ * is no file.
+ */
+int	 hv_store_open_mode(const char *path, int mode, struct hv_store **out,
+	    struct hv_buf *err);
+/* hv_store_open_mode(path, HV_STORE_CREATE, ...). */
 int	 hv_store_open(const char *path, struct hv_store **out,
 	    struct hv_buf *err);
 /* Accepts NULL. */
 void	 hv_store_close(struct hv_store *);
 /* The schema version of the open file. */
 int	 hv_store_schema(struct hv_store *);
+
+/*
+ * Non-blocking mode, for a run and for recover: a write that finds the
+ * database locked by another process waits in memory, in order, instead
+ * of holding up the caller, and on_busy(arg) is called so that the
+ * caller comes back (hv_store_flush) from its loop. A step's id may then
+ * be provisional: pass it back as it is, it is mapped when written. The
+ * fault journal never waits in memory: hv_store_fault_add() answers
+ * HV_STORE_BUSY and the fault is not to be injected yet. on_busy NULL
+ * goes back to blocking writes (a 5 s busy timeout, then an error).
+ */
+void	 hv_store_nonblocking(struct hv_store *, void (*on_busy)(void *),
+	    void *arg);
+#define HV_STORE_BUSY	(-3)
+/*
+ * Writes what waits: returns how many writes still wait (0: all are
+ * written), or -1 with err when some failed for good since the last call
+ * (the others went on).
+ */
+int	 hv_store_flush(struct hv_store *, struct hv_buf *err);
+size_t	 hv_store_waiting(const struct hv_store *);
 
 int	 hv_store_begin(struct hv_store *, struct hv_buf *err);
 int	 hv_store_commit(struct hv_store *, struct hv_buf *err);
@@ -62,6 +100,9 @@ struct hv_run_info {
 
 /* A new run in state running; returns its id, or -1. */
 int64_t	 hv_store_run_begin(struct hv_store *, const struct hv_run_info *,
+	    struct hv_buf *err);
+/* The phase a run is in now (HV_PHASE_*), for `havoc status`. */
+int	 hv_store_run_phase(struct hv_store *, int64_t run, const char *phase,
 	    struct hv_buf *err);
 /* Final status (HV_RUN_*), deviation, exit code and a one-line reason. */
 int	 hv_store_run_end(struct hv_store *, int64_t run, const char *status,
@@ -119,7 +160,10 @@ struct hv_fault_rec {
 	int64_t		 created_at;
 };
 
-/* Records a fault as pending and commits it; returns its id, or -1. */
+/*
+ * Records a fault as pending and commits it, after every write that
+ * waits; returns its id, or -1, or (non-blocking mode) HV_STORE_BUSY.
+ */
 int64_t	 hv_store_fault_add(struct hv_store *, const struct hv_fault_rec *,
 	    struct hv_buf *err);
 /*
@@ -155,6 +199,13 @@ int	 hv_store_faults_open(struct hv_store *, int64_t run,
 	    int (*fn)(const struct hv_fault_row *, void *), void *,
 	    struct hv_buf *err);
 
+/* Expected alert states. */
+#define HV_ALERT_FIRED		"fired"
+#define HV_ALERT_SILENCED	"silenced"	/* fired; pages held back */
+#define HV_ALERT_INHIBITED	"inhibited"
+#define HV_ALERT_MISSED		"missed"	/* a monitoring gap */
+#define HV_ALERT_NOT_EVALUATED	"not_evaluated"	/* nothing was changed */
+
 struct hv_alert_rec {
 	int64_t		 run;
 	const char	*name;
@@ -162,13 +213,18 @@ struct hv_alert_rec {
 	int64_t		 within_ms;
 	int64_t		 injected_at;	/* first injection, wall ms */
 	int64_t		 fired_at;	/* first seen active, or 0 */
-	const char	*state;		/* fired, silenced, inhibited, missed */
+	const char	*state;		/* HV_ALERT_* */
 	const char	*detail;
 };
 
 /* Records the outcome of one expected alert; time to detect is derived. */
 int	 hv_store_alert(struct hv_store *, const struct hv_alert_rec *,
 	    struct hv_buf *err);
+
+/* What a watched probe did over a run. */
+#define HV_FIGURE_STEADY	"steady"	/* never failed */
+#define HV_FIGURE_RECOVERED	"recovered"
+#define HV_FIGURE_NOT_RECOVERED	"not_recovered"
 
 struct hv_figure_rec {
 	int64_t		 run;
@@ -178,7 +234,7 @@ struct hv_figure_rec {
 	int64_t		 first_failure_at;	/* wall ms, or 0 */
 	int64_t		 recovered_at;		/* wall ms, or 0 */
 	int64_t		 ttr_ms;		/* -1: not recovered */
-	const char	*state;		/* steady, recovered, not_recovered */
+	const char	*state;		/* HV_FIGURE_* */
 };
 
 /* Records a watched probe's figures for a run. */

@@ -359,6 +359,8 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 	size_t		 n = 0;
 	int		 ok = 0;
 
+	/* Until the answer is read, a failure is a look that failed. */
+	call->broken = 1;
 	if (!hv_http_success(res)) {
 		hv_error(&call->err, "alertmanager: status %ld", res->status);
 		hv_api_error_body(&call->err, res);
@@ -372,6 +374,7 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 	    tally(root, alertname, ms, n, &t,
 	    &call->err) == -1)
 		goto out;
+	call->broken = 0;
 	call->value = (double)t.n;
 	call->has_value = 1;
 	if (t.first != NULL) {
@@ -420,6 +423,7 @@ am_done(struct hv_http *h, void *arg)
 	int				 ok = 0;
 
 	if (!res->ok) {
+		call->broken = 1;
 		hv_http_api_label(call, "GET", API_PATH, &what);
 		hv_error(&call->err, "%s: %s", what.s, res->error);
 		hv_buf_release(&what);

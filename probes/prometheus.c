@@ -394,6 +394,8 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 	size_t		 n = 0;
 	int		 ok = 0, scalar = 0;
 
+	/* Until the answer is read, a failure is a look that failed. */
+	call->broken = 1;
 	/* Told after the status: a proxy's error page is not JSON either. */
 	root = hv_api_json(res, 0, "prometheus: response", &why);
 	status = json_string_value(json_object_get(root, "status"));
@@ -428,6 +430,7 @@ verdict(struct hv_call *call, const struct hv_http_res *res)
 	}
 	if (read_result(data, &ss, &n, &scalar, &call->err) == -1)
 		goto out;
+	call->broken = 0;
 	if (n > 0) {
 		call->value = ss[0].v;
 		call->has_value = 1;
@@ -450,6 +453,7 @@ prom_done(struct hv_http *h, void *arg)
 	int				 ok = 0;
 
 	if (!res->ok) {
+		call->broken = 1;
 		label(call, &what);
 		hv_error(&call->err, "%s: %s", what.s, res->error);
 		hv_buf_release(&what);

@@ -269,7 +269,7 @@ test_defaults(void **state)
 	assert_int_equal(x->abort_probe, -1);
 	assert_int_equal(x->dead_man_ms, 0);
 	assert_int_equal(x->watch_every_ms, 0);
-	assert_int_equal(x->nhosts, 0);
+	assert_int_equal(x->inv->nhosts, 0);
 	hv_experiment_free(x);
 }
 
@@ -1067,7 +1067,7 @@ test_var_overrides(void **state)
 	    "  - action: http.request\n"
 	    "    with: {url: \"${site}/\", body: \"${extra}\"}\n";
 	static const char *over[] = { "port=9090", "extra=${port}", "port=1" };
-	struct hv_load_opts	 o = { over, 3 };
+	struct hv_load_opts	 o = { over, 3, NULL };
 	struct fixture		*f = *state;
 	struct hv_experiment	*x;
 
@@ -1087,7 +1087,7 @@ static void
 test_var_override_malformed(void **state)
 {
 	static const char *over[] = { "novalue", "=x" };
-	struct hv_load_opts	 o = { over, 2 };
+	struct hv_load_opts	 o = { over, 2, NULL };
 	struct fixture		*f = *state;
 	struct hv_experiment	*x;
 	struct hv_diag		 d;
@@ -1377,22 +1377,22 @@ test_inline_hosts(void **state)
 	struct hv_ssh_opts	 o;
 
 	x = load_ok(f, text, NULL);
-	assert_int_equal(x->nhosts, 3);
-	assert_string_equal(x->hosts[0].name, "web-1");
-	assert_string_equal(x->hosts[0].address, "10.0.0.11");
-	assert_int_equal(x->hosts[0].ntags, 2);
-	assert_string_equal(x->hosts[0].tags[1], "eu");
-	assert_int_equal(x->hosts[0].ssh.port, 2222);
-	assert_string_equal(x->hosts[1].address, "10.0.0.12");
-	assert_int_equal(x->hosts[1].ntags, 0);
-	assert_int_equal(x->hosts[2].ntags, 1);
-	assert_string_equal(x->hosts[2].tags[0], "db");
+	assert_int_equal(x->inv->nhosts, 3);
+	assert_string_equal(x->inv->hosts[0]->name, "web-1");
+	assert_string_equal(x->inv->hosts[0]->address, "10.0.0.11");
+	assert_int_equal(x->inv->hosts[0]->ntags, 2);
+	assert_string_equal(x->inv->hosts[0]->tags[1], "eu");
+	assert_int_equal(x->inv->hosts[0]->ssh.port, 2222);
+	assert_string_equal(x->inv->hosts[1]->address, "10.0.0.12");
+	assert_int_equal(x->inv->hosts[1]->ntags, 0);
+	assert_int_equal(x->inv->hosts[2]->ntags, 1);
+	assert_string_equal(x->inv->hosts[2]->tags[0], "db");
 	/* A host's own settings, else the defaults. */
-	hv_experiment_ssh_for(x, &x->hosts[0], &o);
+	hv_experiment_ssh_for(x, x->inv->hosts[0], &o);
 	assert_int_equal(o.port, 2222);
 	assert_string_equal(o.user, "root");
 	assert_int_equal(o.connect_timeout_ms, 5000);
-	hv_experiment_ssh_for(x, &x->hosts[2], &o);
+	hv_experiment_ssh_for(x, x->inv->hosts[2], &o);
 	assert_int_equal(o.port, 22);
 	assert_string_equal(o.user, "postgres");
 	hv_experiment_free(x);
@@ -1417,19 +1417,66 @@ test_inventory_file(void **state)
 	    "vars: {dbnet: 10.99.1}\n"
 	    "ssh: {user: root}\n"
 	    "hosts:\n  extra: {address: 10.99.0.99}\n" OK_METHOD, NULL);
-	assert_int_equal(x->nhosts, 4);
-	assert_string_equal(x->hosts[0].name, "web-1");
-	assert_string_equal(x->hosts[1].name, "web-2");
-	assert_string_equal(x->hosts[2].address, "10.99.1.21");
-	assert_string_equal(x->hosts[3].name, "extra");
-	hv_experiment_ssh_for(x, &x->hosts[0], &o);
+	assert_int_equal(x->inv->nhosts, 4);
+	assert_string_equal(x->inv->hosts[0]->name, "web-1");
+	assert_string_equal(x->inv->hosts[1]->name, "web-2");
+	assert_string_equal(x->inv->hosts[2]->address, "10.99.1.21");
+	assert_string_equal(x->inv->hosts[3]->name, "extra");
+	hv_experiment_ssh_for(x, x->inv->hosts[0], &o);
 	assert_string_equal(o.user, "root");
 	assert_string_equal(o.identity, "~/.ssh/lab");
 	assert_int_equal(o.port, 2200);
-	hv_experiment_ssh_for(x, &x->hosts[1], &o);
+	hv_experiment_ssh_for(x, x->inv->hosts[1], &o);
 	assert_string_equal(o.user, "ops");
 	assert_int_equal(o.port, 2222);
 	hv_experiment_free(x);
+}
+
+/*
+ * The experiments of a game day share an inventory file: loaded once,
+ * the same hosts; with other variables it expands differently, so it is
+ * loaded again. An experiment's own hosts stay its own.
+ */
+static void
+test_inventory_shared(void **state)
+{
+	struct fixture			*f = *state;
+	struct hv_inventory_cache	 cache;
+	struct hv_load_opts		 o;
+	struct hv_experiment		*a, *b, *c;
+	const char			*net2[] = { "net=10.98.1" };
+
+	write_file(f, "inv.yaml", "hosts:\n"
+	    "  web-1: {address: \"${net}.11\", tags: [web]}\n");
+	memset(&cache, 0, sizeof cache);
+	memset(&o, 0, sizeof o);
+	o.inventories = &cache;
+	a = load_ok(f, "inventory: inv.yaml\nvars: {net: 10.99.0}\n"
+	    OK_METHOD, &o);
+	b = load_ok(f, "inventory: inv.yaml\nvars: {net: 10.99.0}\n"
+	    "hosts:\n  own: {address: 10.99.0.50}\n" OK_METHOD, &o);
+	o.vars = net2;
+	o.nvars = 1;
+	c = load_ok(f, "inventory: inv.yaml\nvars: {net: 10.99.0}\n"
+	    OK_METHOD, &o);
+	assert_int_equal(cache.n, 2);
+	/* One load, one host, for a and b. */
+	assert_ptr_equal(a->inv->base, b->inv->base);
+	assert_ptr_equal(a->inv->hosts[0], b->inv->hosts[0]);
+	assert_int_equal(a->inv->nhosts, 1);
+	assert_int_equal(b->inv->nhosts, 2);
+	assert_string_equal(b->inv->hosts[1]->name, "own");
+	assert_null(hv_inventory_find(a->inv, "own"));
+	/* Other variables: another load. */
+	assert_ptr_not_equal(c->inv->base, a->inv->base);
+	assert_string_equal(c->inv->hosts[0]->address, "10.98.1.11");
+	assert_string_equal(a->inv->hosts[0]->address, "10.99.0.11");
+	hv_experiment_free(a);
+	hv_experiment_free(b);
+	/* The cache still holds the inventory c does not use. */
+	assert_int_equal(cache.v[0]->refs, 1);
+	hv_experiment_free(c);
+	hv_inventory_cache_release(&cache);
 }
 
 static void
@@ -1548,6 +1595,7 @@ main(void)
 		T(test_inline_hosts),
 		T(test_inventory_file),
 		T(test_inventory_errors),
+		T(test_inventory_shared),
 		T(test_inventory_missing),
 	};
 

@@ -105,14 +105,11 @@ load(struct fixture *f, const char *yaml)
 static const struct hv_host *
 host_named(const struct hv_experiment *x, const char *name)
 {
-	size_t	i;
+	const struct hv_host	*h = hv_inventory_find(x->inv, name);
 
-	for (i = 0; i < x->nhosts; i++) {
-		if (strcmp(x->hosts[i].name, name) == 0)
-			return &x->hosts[i];
-	}
-	fail_msg("no host %s", name);
-	return NULL;
+	if (h == NULL)
+		fail_msg("no host %s", name);
+	return h;
 }
 
 /* The call of method step i on host (NULL: none), as the runner makes it. */

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "driver.h"
 #include "experiment.h"
@@ -32,6 +33,8 @@ static char	 events[4096];
 static int	 probe_calls[8];
 /* A loop the fakes schedule on. */
 static struct hv_loop *cur_loop;
+/* When the last inject and revert of a fake action began (mono ms). */
+static int64_t	 last_inject_ms, last_revert_ms;
 
 static void
 event(const char *fmt, ...)
@@ -94,6 +97,7 @@ fake_start(struct hv_call *call)
 {
 	const char	*mode = hv_arg_str(call, "mode");
 
+	last_inject_ms = hv_mono_ms();
 	event("inject:%s%s%s", hv_arg_str(call, "id"), call->host ? "@" : "",
 	    call->host ? call->host->name : "");
 	if (strcmp(mode, "nostart") == 0) {
@@ -111,6 +115,7 @@ fake_revert(struct hv_call *call)
 {
 	const char	*value = hv_arg_str(call, "value");
 
+	last_revert_ms = hv_mono_ms();
 	event("revert:%s%s%s", hv_arg_str(call, "id"), value ? "=" : "",
 	    value ? value : "");
 	complete(call, strcmp(hv_arg_str(call, "revert_mode"), "ok") == 0);
@@ -164,8 +169,8 @@ static const struct hv_driver fake_host_action = {
 
 static const struct hv_param fake_probe_params[] = {
 	{ "id", HV_T_INT, 1, NULL, NULL, "which counter" },
-	{ "seq", HV_T_STR, 0, "1", NULL, "1 pass, 0 fail, per call; the last "
-	    "repeats" },
+	{ "seq", HV_T_STR, 0, "1", NULL, "1 pass, 0 fail, x cannot look, per "
+	    "call; the last repeats" },
 	{ "delay", HV_T_DURATION, 0, "5ms", NULL, "how long it takes" },
 	{ "timeout", HV_T_DURATION, 0, "2s", NULL, "bounded" },
 	{ NULL }
@@ -179,8 +184,10 @@ fake_probe_start(struct hv_call *call)
 	const char	*seq = hv_arg_str(call, "seq");
 	int		 id = (int)hv_arg_int(call, "id");
 	size_t		 n = (size_t)probe_calls[id]++, len = strlen(seq);
+	char		 c = seq[n < len ? n : len - 1];
 
-	complete(call, seq[n < len ? n : len - 1] == '1');
+	call->broken = c == 'x';
+	complete(call, c == '1');
 	return 0;
 }
 
@@ -481,6 +488,107 @@ test_signal_rolls_back(void **state)
 	hv_loop_free(loop);
 }
 
+/* Another process's write lock on the database, taken and let go. */
+struct locker {
+	const char	*path;
+	sqlite3		*db;
+};
+
+static void
+lock_db(void *arg)
+{
+	struct locker	*l = arg;
+
+	assert_int_equal(sqlite3_open(l->path, &l->db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(l->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+}
+
+static void
+unlock_db(void *arg)
+{
+	struct locker	*l = arg;
+
+	sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(l->db);
+	l->db = NULL;
+}
+
+/*
+ * The database locked by another process for 2 s during a fault window
+ * of 300 ms: the revert is made at its time, and everything is on
+ * record once the lock is let go.
+ */
+static void
+test_locked_store_keeps_windows(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_loop	*loop = hv_loop_new();
+	struct locker	 l = { f->db, NULL };
+	json_t		*j;
+
+	hv_loop_timer(loop, 150, lock_db, &l);
+	hv_loop_timer(loop, 2150, unlock_db, &l);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}, "
+	    "duration: 300ms}\n"
+	    "  - pause: 2500ms\n", &j, loop), HV_EXIT_OK);
+	assert_string_equal(events, "inject:a revert:a ");
+	assert_true(last_revert_ms - last_inject_ms < 1000);
+	assert_string_equal(fault_state(j, 0), "reverted");
+	assert_string_equal(run_field(j, "status"), "completed");
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
+/* An inject waits (on the loop) for its journal entry, then goes on. */
+static void
+test_locked_store_delays_inject(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_loop	*loop = hv_loop_new();
+	struct locker	 l = { f->db, NULL };
+	json_t		*j;
+	int64_t		 t0 = hv_mono_ms();
+
+	hv_loop_timer(loop, 100, lock_db, &l);
+	hv_loop_timer(loop, 1200, unlock_db, &l);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - pause: 300ms\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n",
+	    &j, loop), HV_EXIT_OK);
+	assert_string_equal(events, "inject:a revert:a ");
+	assert_true(last_inject_ms - t0 >= 1100);
+	assert_string_equal(fault_state(j, 0), "reverted");
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
+/* A stop while an inject waits for the journal: it is never made. */
+static void
+test_stop_while_journal_waits(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_loop	*loop = hv_loop_new();
+	struct locker	 l = { f->db, NULL };
+	json_t		*j;
+
+	hv_loop_timer(loop, 100, lock_db, &l);
+	hv_loop_timer(loop, 600, raise_int, loop);
+	hv_loop_timer(loop, 1500, unlock_db, &l);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - pause: 300ms\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n",
+	    &j, loop), HV_EXIT_ABORTED);
+	assert_string_equal(events, "");
+	assert_int_equal(json_array_size(json_object_get(j, "faults")), 0);
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
 static void
 test_signal_cancels_action_in_flight(void **state)
 {
@@ -584,24 +692,45 @@ test_background_windows_on_time(void **state)
 	json_decref(j);
 }
 
-/* Windows due together are reverted newest first. */
+/*
+ * A window is reverted at its time, even while another step is still
+ * under way (a step stuck on a host that went away must not hold the
+ * reverts of the others).
+ */
 static void
-test_windows_newest_first(void **state)
+test_windows_revert_during_a_step(void **state)
 {
 	struct fixture	*f = *state;
-	json_t		*j;
+	json_t		*j, *fa, *fb, *st;
+	json_int_t	 c_end = 0;
+	size_t		 i;
 
 	assert_int_equal(run_yaml(f,
 	    "method:\n"
 	    "  - {action: fake.action, with: {id: a, revert_mode: ok}, "
 	    "duration: 100ms, background: true}\n"
 	    "  - {action: fake.action, with: {id: b, revert_mode: ok}, "
-	    "duration: 100ms, background: true}\n"
-	    "  - {action: fake.action, with: {id: c, delay: 500ms}}\n",
+	    "duration: 150ms, background: true}\n"
+	    "  - {action: fake.action, with: {id: c, delay: 1500ms}}\n",
 	    &j, NULL), HV_EXIT_OK);
-	/* Both were due while c ran: then b, the newer, first. */
 	assert_string_equal(events,
-	    "inject:a inject:b inject:c revert:b revert:a ");
+	    "inject:a inject:b inject:c revert:a revert:b ");
+	json_array_foreach(json_object_get(j, "steps"), i, st) {
+		if (strcmp(json_string_value(json_object_get(st, "name")),
+		    "fake.action") == 0 && json_integer_value(
+		    json_object_get(st, "ended_at")) > c_end)
+			c_end = json_integer_value(json_object_get(st,
+			    "ended_at"));
+	}
+	fa = json_array_get(json_object_get(j, "faults"), 0);
+	fb = json_array_get(json_object_get(j, "faults"), 1);
+	assert_string_equal(json_string_value(json_object_get(fa, "state")),
+	    "reverted");
+	/* Both reverted long before c ended. */
+	assert_true(json_integer_value(json_object_get(fa, "reverted_at")) <
+	    c_end - 800);
+	assert_true(json_integer_value(json_object_get(fb, "reverted_at")) <
+	    c_end - 800);
 	json_decref(j);
 }
 
@@ -698,7 +827,7 @@ test_alerts(void **state)
 	    "method:\n"
 	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n"
 	    "alerts:\n"
-	    "  - {name: seen, probe: fake.probe, with: {id: 4, seq: '0001'},"
+	    "  - {name: seen, probe: fake.probe, with: {id: 4, seq: '00001'},"
 	    " within: 2s, every: 100ms}\n"
 	    "  - {name: gap, probe: fake.probe, with: {id: 5, seq: '0'},"
 	    " within: 400ms, every: 100ms}\n", &j, NULL), HV_EXIT_DEVIATED);
@@ -713,6 +842,114 @@ test_alerts(void **state)
 	assert_non_null(strstr(run_field(j, "reason"), "monitoring gap"));
 	/* Alerts were waited for before the fault was reverted. */
 	assert_string_equal(events, "inject:a revert:a ");
+	json_decref(j);
+}
+
+/*
+ * An action that cannot be reverted (a kill) changes a target all the
+ * same: the expected alert is awaited, and its absence is a deviation.
+ */
+static void
+test_alert_after_unrevertible_change(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j, *a;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: kill}}\n"
+	    "  - pause: 100ms\n"
+	    "alerts:\n"
+	    "  - {name: NodeDown, probe: fake.probe, with: {id: 4, seq: '0'},"
+	    " within: 600ms, every: 100ms}\n", &j, NULL), HV_EXIT_DEVIATED);
+	a = json_array_get(json_object_get(j, "alerts"), 0);
+	assert_non_null(a);
+	assert_string_equal(json_string_value(json_object_get(a, "state")),
+	    "missed");
+	assert_non_null(strstr(run_field(j, "reason"), "monitoring gap"));
+	/* It was awaited for its whole within: polled about 6 times. */
+	assert_true(probe_calls[4] >= 5);
+	json_decref(j);
+}
+
+/* Time to detect counts from the first change, not from a later fault. */
+static void
+test_ttd_from_first_change(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j, *a;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: kill}}\n"
+	    "  - pause: 600ms\n"
+	    "  - {action: fake.action, with: {id: f, revert_mode: ok}}\n"
+	    "alerts:\n"
+	    "  - {name: seen, probe: fake.probe, with: {id: 4, "
+	    "seq: '000000001'}, within: 3s, every: 100ms}\n", &j, NULL),
+	    HV_EXIT_OK);
+	a = json_array_get(json_object_get(j, "alerts"), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "state")),
+	    "fired");
+	assert_true(json_integer_value(json_object_get(a, "ttd_ms")) >= 600);
+	json_decref(j);
+}
+
+/* A run that changed nothing cannot tell whether alerting works. */
+static void
+test_alerts_not_evaluated(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j, *a;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - pause: 50ms\n"
+	    "alerts:\n"
+	    "  - {name: quiet, probe: fake.probe, with: {id: 4, seq: '0'},"
+	    " within: 200ms}\n", &j, NULL), HV_EXIT_OK);
+	a = json_array_get(json_object_get(j, "alerts"), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "state")),
+	    "not_evaluated");
+	assert_non_null(strstr(json_string_value(json_object_get(a,
+	    "detail")), "changed nothing"));
+	assert_true(json_is_null(json_object_get(a, "ttd_ms")));
+	json_decref(j);
+}
+
+/* An alert probe that cannot look stops the run before any change. */
+static void
+test_alert_probe_broken(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n"
+	    "alerts:\n"
+	    "  - {name: am, probe: fake.probe, with: {id: 4, seq: 'x'},"
+	    " within: 1s}\n", &j, NULL), HV_EXIT_ABORTED);
+	assert_string_equal(events, "");
+	assert_non_null(strstr(run_field(j, "reason"), "cannot be checked"));
+	json_decref(j);
+}
+
+/* An alert that fires before anything changed proves nothing. */
+static void
+test_alert_already_firing(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n"
+	    "alerts:\n"
+	    "  - {name: am, probe: fake.probe, with: {id: 4, seq: '1'},"
+	    " within: 1s}\n", &j, NULL), HV_EXIT_ABORTED);
+	assert_string_equal(events, "");
+	assert_non_null(strstr(run_field(j, "reason"), "already fires"));
 	json_decref(j);
 }
 
@@ -839,6 +1076,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_signal_cancels_action_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_store_keeps_windows,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked_store_delays_inject,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_while_journal_waits,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hanging_action_watchdog,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duration_reverts_in_time,
@@ -847,7 +1090,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_background_windows_on_time,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_windows_newest_first,
+		cmocka_unit_test_setup_teardown(test_windows_revert_during_a_step,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_when, setup,
 		    teardown),
@@ -856,6 +1099,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_not_recovered_deviates,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_alert_after_unrevertible_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttd_from_first_change,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_not_evaluated,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alert_probe_broken, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_alert_already_firing,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_during_window, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_not_stored, setup,

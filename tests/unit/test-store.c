@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "store.h"
 #include "util.h"
@@ -357,9 +358,281 @@ test_refuse_newer(void **state)
 	assert_int_equal(hv_store_open(f->path, &s, &err), -1);
 	assert_null(s);
 	snprintf(f->msg, sizeof f->msg, "%s: schema version 7 is newer than "
-	    "this havoc (1)", f->path);
+	    "this havoc (%d)", f->path, HV_STORE_SCHEMA);
 	assert_string_equal(err.s, f->msg);
 	assert_int_equal(header_version(f->path), 7);
+	hv_buf_release(&err);
+}
+
+/* Runs SQL on a closed database file with plain sqlite3, as a user would. */
+static void
+raw_sql(const char *path, const char *sql)
+{
+	sqlite3	*db;
+	char	*msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+/* Commands that only read or repair never create a database. */
+static void
+test_open_modes(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_store	*s = NULL;
+	struct hv_buf	 err = HV_BUF_INIT;
+	struct hv_run_info info;
+	struct stat	 sb;
+
+	assert_int_equal(hv_store_open_mode(f->path, HV_STORE_READONLY, &s,
+	    &err), HV_STORE_NOFILE);
+	assert_null(s);
+	snprintf(f->msg, sizeof f->msg, "no database at %s", f->path);
+	assert_string_equal(err.s, f->msg);
+	assert_int_equal(stat(f->path, &sb), -1);
+	hv_buf_reset(&err);
+	assert_int_equal(hv_store_open_mode(f->path, 0, &s, &err),
+	    HV_STORE_NOFILE);
+	assert_int_equal(stat(f->path, &sb), -1);
+	hv_buf_reset(&err);
+
+	hv_store_close(open_ok(f->path));
+	assert_int_equal(hv_store_open_mode(f->path, HV_STORE_READONLY, &s,
+	    &err), 0);
+	/* A read-only store refuses to write. */
+	memset(&info, 0, sizeof info);
+	info.experiment = "x";
+	info.file = "x.yaml";
+	info.file_hash = "00";
+	info.seed = 1;
+	info.controller = "h";
+	info.pid = 1;
+	info.started_at = T0;
+	assert_int_equal(hv_store_run_begin(s, &info, &err), -1);
+	assert_non_null(strstr(err.s, "readonly"));
+	hv_store_close(s);
+	hv_buf_release(&err);
+}
+
+/* havoc marks its files, and leaves other SQLite files alone. */
+static void
+test_application_id(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_store	*s = (struct hv_store *)&s;
+	struct hv_buf	 err = HV_BUF_INIT;
+	unsigned char	 h[100];
+
+	hv_store_close(open_ok(f->path));
+	read_header(f->path, h);
+	assert_memory_equal(h + 68, "HVOC", 4);
+	unlink(f->path);
+
+	raw_sql(f->path, "CREATE TABLE notes (x TEXT);"
+	    "INSERT INTO notes VALUES ('mine')");
+	assert_int_equal(hv_store_open(f->path, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err.s, "not a havoc database"));
+	assert_int_equal(header_version(f->path), 0);
+	read_header(f->path, h);
+	assert_memory_equal(h + 68, "\0\0\0\0", 4);
+	unlink(f->path);
+	hv_buf_reset(&err);
+
+	raw_sql(f->path, "PRAGMA application_id = 42");
+	assert_int_equal(hv_store_open(f->path, &s, &err), -1);
+	assert_non_null(strstr(err.s, "not a havoc database"));
+	assert_int_equal(header_version(f->path), 0);
+	hv_buf_release(&err);
+}
+
+/* A store of schema 1 (an older havoc's) migrates and keeps its rows. */
+static void
+test_migrate_from_1(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_store		*s;
+	struct hv_buf		 err = HV_BUF_INIT;
+	struct hv_alert_rec	 a;
+	json_t			*j, *al;
+	unsigned char		 h[100];
+
+	hv_store_close(open_ok(f->path));
+	/* Back to schema 1 as it shipped: no mark, no phase, old alerts. */
+	raw_sql(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 1;"
+	    "ALTER TABLE runs DROP COLUMN phase; DROP TABLE alerts;"
+	    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, run_id INTEGER NOT"
+	    " NULL REFERENCES runs (id) ON DELETE CASCADE, name TEXT NOT NULL,"
+	    " probe TEXT NOT NULL, within_ms INTEGER NOT NULL, injected_at"
+	    " INTEGER, fired_at INTEGER, ttd_ms INTEGER GENERATED ALWAYS AS"
+	    " (fired_at - injected_at), state TEXT NOT NULL CONSTRAINT"
+	    " alert_state CHECK (state IN ('fired', 'silenced', 'inhibited',"
+	    " 'missed')), detail TEXT);"
+	    "INSERT INTO runs (id, experiment, file, file_hash, seed,"
+	    " controller, pid, started_at) VALUES (1, 'e', 'e.yaml', '00',"
+	    " '7', 'h', 1, 1700000000000);"
+	    "INSERT INTO alerts (run_id, name, probe, within_ms, injected_at,"
+	    " fired_at, state) VALUES (1, 'NodeDown', 'alertmanager', 60000,"
+	    " 1700000000000, 1700000004000, 'fired')");
+	s = open_ok(f->path);
+	assert_int_equal(hv_store_schema(s), HV_STORE_SCHEMA);
+	memset(&a, 0, sizeof a);
+	a.run = 1;
+	a.name = "Quiet";
+	a.probe = "alertmanager";
+	a.within_ms = 1000;
+	a.state = HV_ALERT_NOT_EVALUATED;
+	a.detail = "not evaluated: the run changed nothing";
+	assert_int_equal(hv_store_alert(s, &a, &err), 0);
+	assert_non_null(j = hv_store_run_json(s, 1, &err));
+	al = json_object_get(j, "alerts");
+	assert_int_equal(json_array_size(al), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(al, 0), "ttd_ms")), 4000);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(al, 1), "state")), "not_evaluated");
+	json_decref(j);
+	hv_store_close(s);
+	read_header(f->path, h);
+	assert_memory_equal(h + 68, "HVOC", 4);
+	hv_buf_release(&err);
+}
+
+static int	busy_calls;
+
+static void
+count_busy(void *arg)
+{
+	(void)arg;
+	busy_calls++;
+}
+
+static int64_t
+now_ms(void)
+{
+	return hv_mono_ms();
+}
+
+/*
+ * Another process holds the write lock: in non-blocking mode no write
+ * waits for it (they wait in memory, in order), the fault journal says
+ * busy, and everything is written, with its ids right, once it is free.
+ */
+static void
+test_locked_nonblocking(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_store		*s;
+	struct hv_buf		 err = HV_BUF_INIT;
+	struct hv_run_info	 info;
+	struct hv_step_rec	 sr;
+	struct hv_fault_rec	 fr;
+	sqlite3			*other;
+	int64_t			 run, step, fault, t0, step2, fault2;
+	json_t			*j, *st;
+
+	s = open_ok(f->path);
+	memset(&info, 0, sizeof info);
+	info.experiment = "locked";
+	info.file = "x.yaml";
+	info.file_hash = "00";
+	info.seed = 1;
+	info.controller = "h";
+	info.pid = 1;
+	info.started_at = T0;
+	assert_true((run = hv_store_run_begin(s, &info, &err)) > 0);
+	memset(&sr, 0, sizeof sr);
+	sr.run = run;
+	sr.phase = HV_PHASE_METHOD;
+	sr.kind = "action";
+	sr.name = "first";
+	sr.started_at = T0 + 1;
+	assert_true((step = hv_store_step_begin(s, &sr, &err)) > 0);
+	memset(&fr, 0, sizeof fr);
+	fr.run = run;
+	fr.step = step;
+	fr.driver = "shell.run";
+	fr.inject = "i";
+	fr.revert = "r";
+	fr.created_at = T0 + 2;
+	assert_true((fault = hv_store_fault_add(s, &fr, &err)) > 0);
+
+	hv_store_nonblocking(s, count_busy, NULL);
+	busy_calls = 0;
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+
+	t0 = now_ms();
+	assert_int_equal(hv_store_fault_set(s, fault, HV_FAULT_ACTIVE, NULL,
+	    T0 + 3, &err), 0);
+	assert_int_equal(hv_store_sample(s, run, "site", NULL, T0 + 4, 0, 12,
+	    "down", &err), 0);
+	sr.name = "second";
+	sr.started_at = T0 + 5;
+	step2 = hv_store_step_begin(s, &sr, &err);
+	assert_true(step2 > 0);
+	assert_int_equal(hv_store_step_end(s, step2, "ok", "out", NULL, 7,
+	    T0 + 6, &err), 0);
+	fr.step = step2;
+	/* The journal does not wait in memory: the inject waits instead. */
+	assert_int_equal(hv_store_fault_add(s, &fr, &err), HV_STORE_BUSY);
+	assert_int_equal(hv_store_fault_set(s, fault, HV_FAULT_REVERTED, NULL,
+	    T0 + 7, &err), 0);
+	/* None of it waited for the lock. */
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(err.len, 0);
+	assert_true(busy_calls > 0);
+	assert_int_equal(hv_store_waiting(s), 5);
+	assert_int_equal(hv_store_flush(s, &err), 5);
+
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(hv_store_flush(s, &err), 0);
+	assert_true((fault2 = hv_store_fault_add(s, &fr, &err)) > 0);
+	assert_non_null(j = hv_store_run_json(s, run, &err));
+	st = json_array_get(json_object_get(j, "steps"), 1);
+	assert_string_equal(json_string_value(json_object_get(st, "name")),
+	    "second");
+	assert_string_equal(json_string_value(json_object_get(st, "status")),
+	    "ok");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(json_object_get(j, "faults"), 0), "state")),
+	    "reverted");
+	/* The second fault's step is the second step's real id. */
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(json_object_get(j, "faults"), 1), "step")),
+	    json_integer_value(json_object_get(st, "id")));
+	assert_int_equal(json_array_size(json_object_get(j, "samples")), 1);
+	json_decref(j);
+	sqlite3_close(other);
+	hv_store_close(s);
+	hv_buf_release(&err);
+}
+
+/* Without non-blocking mode a locked database is an error, not a hang. */
+static void
+test_locked_blocking(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_store		*s;
+	struct hv_buf		 err = HV_BUF_INIT;
+	sqlite3			*other;
+
+	s = open_ok(f->path);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	hv_store_nonblocking(s, count_busy, NULL);
+	hv_store_nonblocking(s, NULL, NULL);
+	assert_int_equal(hv_store_run_phase(s, 1, "method", &err), -1);
+	assert_non_null(strstr(err.s, "locked"));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	hv_store_close(s);
 	hv_buf_release(&err);
 }
 
@@ -1262,6 +1535,11 @@ main(void)
 		T(test_migrate_failure_rolls_back),
 		T(test_refuse_newer),
 		T(test_refuse_not_database),
+		T(test_open_modes),
+		T(test_locked_nonblocking),
+		T(test_locked_blocking),
+		T(test_application_id),
+		T(test_migrate_from_1),
 		T(test_missing_directory),
 		T(test_run_life),
 		T(test_fault_states),

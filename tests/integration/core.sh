@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Integration tests of the core's foundations (issue 7): the store is
+# never created or adopted by mistake, plan and run pick the same hosts,
+# alerting that cannot be checked stops a run before it changes anything.
+# The real binary, a real SQLite file, a real local web service.
+# Usage: tests/integration/core.sh BUILD/havoc
+set -u
+
+HAVOC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d /tmp/havoc-core-XXXXXX)
+export HAVOC_DEMO_RUN=$T
+export HAVOC_DB=$T/havoc.db
+PORT=$((20000 + RANDOM % 20000))
+WEBAPP="$ROOT/experiments/demo/webapp.sh"
+failures=0
+passed=0
+
+cleanup() {
+	"$WEBAPP" stop "$PORT" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); printf 'ok    %s\n' "$1"; }
+bad() { failures=$((failures + 1)); printf 'FAIL  %s\n' "$1"; shift; printf '      %s\n' "$@"; }
+check() { local n=$1; shift; if "$@"; then ok "$n"; else bad "$n" "command: $*"; return 1; fi; }
+
+cd "$T" || exit 1
+
+# --- commands that read never create a database -------------------------
+
+for c in runs "show 1" recover halt; do
+	# shellcheck disable=SC2086
+	"$HAVOC" $c --db "$T/typo.db" >out.txt 2>err.txt
+	rc=$?
+	check "$c on a missing --db: exit 66" test $rc = 66
+	check "$c on a missing --db: says so" grep -q "no database at $T/typo.db" err.txt
+	check "$c on a missing --db: creates nothing" test ! -e "$T/typo.db"
+done
+
+sqlite3 "$T/notes.db" "CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('keep');"
+sum=$(sha256sum <"$T/notes.db")
+"$HAVOC" runs --db "$T/notes.db" >out.txt 2>err.txt
+rc=$?
+check "someone else's SQLite file is refused (exit 2)" test $rc = 2
+check "the refusal says why" grep -q "not a havoc database" err.txt
+check "someone else's file is left as it was" test "$(sha256sum <"$T/notes.db")" = "$sum"
+"$HAVOC" recover --db "$T/notes.db" >/dev/null 2>&1
+check "recover refuses it too (exit 2)" test $? = 2
+
+# --- plan and run pick the same hosts --------------------------------------
+
+cat >pick.yaml <<'EOF'
+version: 1
+title: plan and run agree
+hosts:
+  web-1: {address: 127.0.0.1, port: 1, tags: [web]}
+  web-2: {address: 127.0.0.2, port: 1, tags: [web]}
+  web-3: {address: 127.0.0.3, port: 1, tags: [web]}
+  web-4: {address: 127.0.0.4, port: 1, tags: [web]}
+  web-5: {address: 127.0.0.5, port: 1, tags: [web]}
+ssh: {user: nobody, identity: /nonexistent, known_hosts: /dev/null,
+      connect_timeout: 1s}
+targets:
+  one_web: {tags: [web], pick: 1}
+method:
+  - name: look
+    probe: ssh
+    on: one_web
+    with: {command: "true"}
+EOF
+"$HAVOC" plan pick.yaml >plan.txt 2>&1
+check "plan exits 0" test $? = 0
+replay=$(sed -n 's/^to run exactly this plan: //p' plan.txt)
+check "plan prints the command that replays it" test -n "$replay"
+picked=$(sed -n 's/^target one_web: \([^ ]*\) .*/\1/p' plan.txt)
+seed=$(sed -n 's/^seed: //p' plan.txt)
+check "the command carries the plan's seed" test "$replay" = "havoc run pick.yaml --seed $seed"
+"$HAVOC" run pick.yaml --seed "$seed" >out.txt 2>&1
+ran=$(sqlite3 "$HAVOC_DB" "select plan_json from runs order by id desc limit 1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["groups"]["one_web"][0])')
+check "the run picked what the plan showed ($picked = $ran)" test "$picked" = "$ran"
+"$HAVOC" run --dry-run pick.yaml --seed "$seed" >dry.txt 2>&1
+check "--dry-run with the seed shows the same pick" grep -q "^target one_web: $picked " dry.txt
+check "--dry-run prints the replay command too" grep -q "^to run exactly this plan: havoc run pick.yaml --seed $seed\$" dry.txt
+"$HAVOC" plan pick.yaml --var a='x y' >plan2.txt 2>&1
+check "--var is in the replay command, quoted" grep -q "^to run exactly this plan: havoc run pick.yaml --seed [0-9]* --var 'a=x y'\$" plan2.txt
+
+# --- alerting that cannot be checked stops the run first --------------------
+
+"$WEBAPP" start "$PORT" >/dev/null
+cat >notam.yaml <<EOF
+version: 1
+title: the alert URL is not Alertmanager
+method:
+  - name: kill
+    action: local.run
+    with: {command: [touch, $T/changed]}
+  - pause: 1s
+alerts:
+  - name: NodeDown
+    probe: alertmanager
+    with: {url: "http://127.0.0.1:$PORT", alertname: NodeDown}
+    within: 5s
+EOF
+"$HAVOC" run notam.yaml >out.txt 2>err.txt
+rc=$?
+check "an alertmanager URL that is not Alertmanager: exit 2" test $rc = 2
+check "  ... and nothing was changed" test ! -e "$T/changed"
+check "  ... and the reason names the alert" grep -q 'alert "NodeDown" cannot be checked' out.txt
+
+# --- a full disk during a run: each revert runs once, the journal converges --
+
+if [ "$(id -u)" != 0 ]; then
+	echo "skip  disk full: mounting a small tmpfs needs root"
+else
+	MNT=$T/small
+	mkdir -p "$MNT"
+	if mount -t tmpfs -o size=2m havoc-core-test "$MNT" 2>/dev/null; then
+		cat >full.yaml <<EOF
+version: 1
+title: disk full during a run
+steady_state:
+  - name: ok
+    probe: local
+    with: {command: ["true"]}
+method:
+  - name: fault
+    action: local.run
+    with:
+      command: [sh, -c, "echo inject >>$T/count"]
+      revert: [sh, -c, "echo revert >>$T/count"]
+    duration: 3s
+watch: {every: 100ms, probes: [ok]}
+EOF
+		"$HAVOC" run full.yaml --db "$MNT/h.db" >full.out 2>full.err &
+		hp=$!
+		for i in $(seq 1 100); do
+			grep -q inject "$T/count" 2>/dev/null && break
+			sleep 0.1
+		done
+		dd if=/dev/zero of="$MNT/fill" bs=4k >/dev/null 2>&1
+		df_full=$(df --output=avail "$MNT" | tail -1)
+		for i in $(seq 1 100); do
+			grep -q revert "$T/count" 2>/dev/null && break
+			sleep 0.1
+		done
+		sleep 1
+		rm -f "$MNT/fill"
+		for i in $(seq 1 300); do
+			kill -0 $hp 2>/dev/null || break
+			sleep 0.1
+		done
+		wait $hp
+		rc=$?
+		check "disk full: the disk was full ($df_full KB free)" test "$df_full" -le 8
+		check "disk full: the revert ran once" test "$(grep -c revert "$T/count")" = 1
+		check "disk full: the run holds once space is back (exit $rc)" test $rc = 0
+		st=$(sqlite3 "$MNT/h.db" "select state from faults")
+		check "disk full: the journal says reverted ($st)" test "$st" = reverted
+		"$HAVOC" recover --db "$MNT/h.db" >rec.out 2>&1
+		check "disk full: recover finds nothing to do" grep -q "no fault is active" rec.out
+		check "disk full: recover did not revert again" test "$(grep -c revert "$T/count")" = 1
+		umount "$MNT"
+	else
+		echo "skip  disk full: cannot mount a tmpfs here"
+	fi
+fi
+
+echo
+echo "core: $passed passed, $failures failed"
+[ "$failures" = 0 ]
