@@ -20,7 +20,8 @@ static const struct hv_param params[] = {
 	{ "uid", HV_T_INT, 0, NULL, NULL, "its uid (0: a second root)" },
 	{ "groups", HV_T_LIST, 0, NULL, NULL,
 	    "supplementary groups (sudo, adm, ...)" },
-	{ "shell", HV_T_STR, 0, "/bin/sh", NULL, "its login shell" },
+	{ "shell", HV_T_STR, 0, "/bin/sh", NULL,
+	    "its login shell (an absolute path)" },
 	{ "timeout", HV_T_DURATION, 0, "30s", NULL, "for the command" },
 	{ NULL }
 };

@@ -25,7 +25,8 @@
 
 static const struct hv_param params[] = {
 	{ "path", HV_T_STR, 1, NULL, NULL,
-	    "the file to change: a regular one, or none (then made)" },
+	    "the file to change (an absolute path): a regular one, or none "
+	    "(then made)" },
 	{ "mode", HV_T_STR, 0, "append", "append|replace|chmod|delete",
 	    "how to change it" },
 	{ "content", HV_T_STR, 0, "# changed by havoc\n", NULL,

@@ -29,7 +29,8 @@ static const struct hv_param memory_params[] = {
 static const struct hv_param io_params[] = {
 	{ "workers", HV_T_INT, 0, "1", NULL, "stressors writing files" },
 	{ "size", HV_T_STR, 0, "256M", NULL, "bytes each worker writes" },
-	{ "path", HV_T_STR, 0, "/tmp", NULL, "the folder they write in" },
+	{ "path", HV_T_STR, 0, "/tmp", NULL,
+	    "the folder they write in (absolute)" },
 	{ "timeout", HV_T_DURATION, 0, "30s", NULL, "for the command" },
 	{ NULL }
 };
