@@ -64,15 +64,17 @@ hv_file_ok() {
 
 # hv_lock WAIT: takes the fault's lock (flock on HV_DIR/HV_TAG.lock,
 # held on fd 9 until the shell ends), waiting WAIT seconds at most. 0
-# when it holds it, or when there is no lock to take here (no flock, the
-# folder is not ours): the caller goes on without; 1 when another command
-# of this fault still holds it.
+# when it holds it, or when there is no lock to take here (no flock, or
+# one that cannot wait, the folder is not ours, a file system without
+# locks): the caller goes on without; 1 when another command of this
+# fault still holds it.
 hv_lock() {
 	hv_lockf=$HV_DIR/$HV_TAG.lock
 	if hv_state_ok && [ ! -h "$hv_lockf" ] &&
 	    command -v flock >/dev/null 2>&1 &&
 	    { command exec 9>>"$hv_lockf"; } 2>/dev/null; then
-		flock -w "$1" 9 || return 1
+		flock -w "$1" -E 75 9 2>/dev/null
+		[ $? = 75 ] && return 1
 	fi
 	return 0
 }

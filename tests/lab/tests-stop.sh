@@ -26,6 +26,7 @@
 # Usage (as root): bash tests/lab/tests-stop.sh BUILD/havoc
 # With HAVOC_LAB_INSTANCE=N, lab instance N (tests/lab/README.md). Every
 # wait is a bounded loop; the lab is brought down at the end.
+# shellcheck disable=SC2016 # single quotes: scripts run inside hosts
 set -u
 
 if [ $# -ne 1 ] || [ ! -x "$1" ]; then
@@ -160,33 +161,60 @@ settled() {
 	printf '%s\n' "$a" >"$2"
 }
 for h in $HOSTS; do
+	hx "$h" sh -c 'iptables-save >/run/hv-stop.rules'
 	settled "$h" "$T/base.$h"
 done
 check "baseline: hvslow up, nothing stopped, no rules" \
     grep -qx up "$T/base.web-2"
 
 # restored SECONDS: every host is as in its baseline, retried (0.3 s
-# apart) for SECONDS at most; the hosts that are not (and how) in
-# $T/left, one line per host.
+# apart) for SECONDS at most; then the hosts that still differ once
+# settled (and how) are in $T/left (names) and $T/left.diff.
 restored() {
 	local end=$(($(date +%s) + $1)) h left
 	while :; do
 		left=
-		: >"$T/left.diff"
 		for h in $HOSTS; do
 			snap1 "$h" >"$T/now.$h"
-			if ! diff "$T/base.$h" "$T/now.$h" >"$T/diff.$h"; then
-				left="$left $h"
-				{ echo "$h:"; head -n 12 "$T/diff.$h"; } \
-				    >>"$T/left.diff"
-			fi
+			diff -q "$T/base.$h" "$T/now.$h" >/dev/null || left="$left $h"
 		done
 		[ -z "$left" ] && return 0
 		[ "$(date +%s)" -ge "$end" ] && break
 		sleep 0.3
 	done
-	printf '%s\n' "$left" >"$T/left"
-	return 1
+	: >"$T/left"
+	: >"$T/left.diff"
+	for h in $left; do
+		settled "$h" "$T/now.$h"
+		diff "$T/base.$h" "$T/now.$h" >"$T/diff.$h" && continue
+		echo "$h" >>"$T/left"
+		{ echo "$h:"; head -n 12 "$T/diff.$h"; } >>"$T/left.diff"
+	done
+	[ ! -s "$T/left" ]
+}
+
+# reset: puts back by hand whatever a failed case left, so that the next
+# case starts from the baseline again: havoc's timers and state, the
+# firewall, the account, the files, nginx stopped, hvslow stopped.
+reset() {
+	local h
+	for h in $HOSTS; do
+		hx "$h" sh -c 'for d in /proc/[0-9]*; do
+			tr "\0" "\n" <$d/environ 2>/dev/null |
+			    grep -q "^HAVOC_JOB=" && kill -9 -"${d#/proc/}" 2>/dev/null
+		done
+		iptables-restore </run/hv-stop.rules
+		rm -rf /tmp/havoc /var/tmp/havoc /var/tmp/hv-stop-shell
+		userdel -f hvstopuser 2>/dev/null
+		pkill -CONT -x nginx
+		if [ -x /etc/init.d/hvslow ]; then
+			service hvslow start
+			printf "original\n" >/etc/hv-stop.conf
+			chmod 640 /etc/hv-stop.conf
+			touch -d "2021-02-03 04:05:06" /etc/hv-stop.conf
+		fi' >/dev/null 2>&1
+	done
+	restored 10
 }
 
 # --- one run, interrupted or not ----------------------------------------------------
@@ -309,9 +337,9 @@ for ((c = 0; c < CASES; c++)); do
 		fi
 		store_clean "$id" || note="$note; the store has faults not reverted"
 	else
-		left_total=$((left_total + $(wc -w <"$T/left")))
-		left_kind[$kind]=$((${left_kind[$kind]:-0} + $(wc -w <"$T/left")))
-		note="faults left on:$(cat "$T/left")"
+		left_total=$((left_total + $(wc -l <"$T/left")))
+		left_kind[$kind]=$((${left_kind[$kind]:-0} + $(wc -l <"$T/left")))
+		note="faults left on: $(tr '\n' ' ' <"$T/left")"
 	fi
 	n_kind[$kind]=$((${n_kind[$kind]:-0} + 1))
 	name="case $c: $kind at $at s ($(sql "$T/$id.db" \
@@ -324,7 +352,8 @@ for ((c = 0; c < CASES; c++)); do
 		    "$(sql "$T/$id.db" "select id, target, driver, state,
 		    coalesce(error, '') from faults")"
 		# The next case starts from the baseline again.
-		hx web-2 service hvslow start >/dev/null 2>&1
+		reset || bad "case $c: the hosts could not be reset" \
+		    "$(cat "$T/left.diff")"
 	fi
 done
 
