@@ -202,7 +202,7 @@ int
 hv_remote_command(struct hv_call *call, int revert, struct hv_buf *out)
 {
 	struct hv_buf	do_ = HV_BUF_INIT, undo_ = HV_BUF_INIT;
-	struct hv_buf	text = HV_BUF_INIT;
+	struct hv_buf	text = HV_BUF_INIT, cmd = HV_BUF_INIT;
 	int		fault = hv_call_is_fault(call), rc = 0;
 
 	if (call->driver->command == NULL)
@@ -223,8 +223,16 @@ hv_remote_command(struct hv_call *call, int revert, struct hv_buf *out)
 		undo(call, do_.s, &text);
 	else
 		inject(call, undo_.s, do_.s, &text);
-	hv_hc_script(out, call, text.s);
+	hv_hc_script(&cmd, call, text.s);
+	/* sshd hands it to the shell as one argument: 128 KiB at most. */
+	if (cmd.len > HV_REMOTE_MAX)
+		rc = hv_error(&call->err, "the command is %zu bytes, more than "
+		    "a host's shell takes (%d): shorten the values",
+		    cmd.len, HV_REMOTE_MAX);
+	else
+		hv_buf_add(out, cmd.s, cmd.len);
 out:
+	hv_buf_release(&cmd);
 	hv_buf_release(&do_);
 	hv_buf_release(&undo_);
 	hv_buf_release(&text);

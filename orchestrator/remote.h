@@ -67,10 +67,13 @@ int64_t	 hv_remote_timeout(const struct hv_call *);
 
 /*
  * The whole command that start (revert 0) or revert (revert 1) sends to
- * the host: the driver's command, for a fault with the dead-man timer
- * armed before it or disarmed after it. Appended to out; -1 with
- * call->err set when the driver cannot make it.
+ * the host: the driver's command with the library functions it calls,
+ * for a fault run by hv_inject or hv_undo (above). Appended to out; -1
+ * with call->err set when the driver cannot make it, or when it is
+ * longer than HV_REMOTE_MAX (sshd gives it to the shell as one argument,
+ * and Linux takes 128 KiB at most).
  */
+#define HV_REMOTE_MAX	(120 * 1024)
 int	 hv_remote_command(struct hv_call *, int revert, struct hv_buf *out);
 
 /*

@@ -132,5 +132,5 @@ longest=$(awk '{ if (length($0) > n) n = length($0) } END { print n }' plan.txt)
 check "plan: no line longer than 200 characters (longest $longest)" \
     test "$longest" -le 200
 
-printf '%d passed, %d failed\n' "$passed" "$failures"
+printf 'hostcmd: %d passed, %d failed\n' "$passed" "$failures"
 [ "$failures" = 0 ]

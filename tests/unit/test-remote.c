@@ -2377,6 +2377,19 @@ test_action_signal(void **state)
 		assert_true(wait_state(a, 'T', 1, 2000));
 		forget_tag(f);
 	}
+	/* A long pattern (1 KiB) reaches pgrep whole. */
+	hv_buf_reset(&want);
+	hv_buf_puts(&want, "pgrep -f|--|");
+	for (i = 0; i < 1024; i++)
+		hv_buf_putc(&want, "a'$`\" ]["[i % 7]);
+	call = action(f, "process.kill", map_of("pattern", want.s + 12,
+	    "signal", "STOP", NULL), new_tag(f, "long"));
+	assert_accepted(call);
+	assert_int_equal(run_call(f, call, 0, NULL, &out), 1);
+	assert_string_equal(out.s, "no running process matched\n");
+	assert_calls(f, want.s);
+	assert_int_equal(run_call(f, call, 1, NULL, NULL), 0);
+	forget_tag(f);
 	/*
 	 * Not this shell, nor the dead-man timer armed just before (a job):
 	 * the tag, unique to this test, is on both their command lines; the
@@ -2605,6 +2618,7 @@ test_action_tamper(void **state)
 	    "delete" };
 	struct hv_call	*call;
 	struct hv_buf	 path = HV_BUF_INIT, want = HV_BUF_INIT;
+	struct hv_buf	 dir = HV_BUF_INIT;
 	struct stat	 st;
 	const char	*tag;
 	char		*s;
@@ -2650,6 +2664,38 @@ test_action_tamper(void **state)
 		}
 		assert_int_equal(unlink(path.s), 0);
 	}
+	/*
+	 * Long values: 16 KiB of content (an eighth of it quotes), a file
+	 * name of 200 bytes, each written and put back byte for byte; a
+	 * command too long for a host's shell is refused, with the reason.
+	 */
+	tag = new_tag(f, "tamperlong");
+	hv_buf_reset(&path);
+	hv_buf_printf(&path, "%s/", f->dir);
+	for (i = 0; i < 200; i++)
+		hv_buf_putc(&path, "a'$`\" \\*"[i % 8]);
+	hv_buf_reset(&want);
+	for (i = 0; i < 100000; i++)
+		hv_buf_putc(&want, "x'$(`\n\"\\"[i % 8]);
+	call = action(f, "security.tamper_file", map_of("path", path.s,
+	    "mode", "replace", "content", want.s, NULL), tag);
+	hv_buf_reset(&dir);
+	assert_int_equal(hv_remote_command(call, 0, &dir), -1);
+	assert_non_null(strstr(call->err.s, "more than a host's shell takes "
+	    "(122880): shorten the values"));
+	assert_string_equal(dir.s, "");
+	hv_buf_reset(&want);
+	for (i = 0; i < 16384; i++)
+		hv_buf_putc(&want, "x'$(`\n\"\\"[i % 8]);
+	write_file(path.s, "orig\n", 0640);
+	call = action(f, "security.tamper_file", map_of("path", path.s,
+	    "mode", "replace", "content", want.s, NULL), tag);
+	assert_int_equal(run_call(f, call, 0, NULL, NULL), 0);
+	assert_content(path.s, want.s);
+	assert_int_equal(run_call(f, call, 1, NULL, NULL), 0);
+	assert_content(path.s, "orig\n");
+	assert_int_equal(unlink(path.s), 0);
+	forget_tag(f);
 	/* None there: made, then removed. */
 	tag = new_tag(f, "tampernew");
 	hv_buf_reset(&path);
@@ -2664,6 +2710,7 @@ test_action_tamper(void **state)
 	assert_false(exists(f->log));
 	hv_buf_release(&path);
 	hv_buf_release(&want);
+	hv_buf_release(&dir);
 }
 
 /*
