@@ -1168,6 +1168,42 @@ test_inject_outlives_its_channel(void **state)
 }
 
 /*
+ * The shell that runs the inject is killed half-way (a host's OOM
+ * killer, an admin): the timer was armed before the inject began, so it
+ * still reverts, and the lock dies with that shell.
+ */
+static void
+test_killed_inject_keeps_timer(void **state)
+{
+	struct fixture	*f = *state;
+	const char	*tag = new_tag(f, "killed");
+	struct hv_call	*call;
+	char		 cmd[512], rev[512], pidfile[256], *inj;
+	int		 fd;
+	pid_t		 pi, timer;
+
+	f->ctx.dead_man_ms = 1000;
+	pidfile_of(tag, "deadman", pidfile, sizeof pidfile);
+	snprintf(cmd, sizeof cmd, "echo begin >>'%s'; sleep 3; "
+	    "echo end >>'%s'", f->state, f->state);
+	snprintf(rev, sizeof rev, "echo reverted >>'%s'", f->state);
+	call = shell_call(f, map_of("command", cmd, "revert", rev, "timeout",
+	    "4s", NULL), tag);
+	inj = remote_command(f, call, 0);
+	pi = start_sh(f, NULL, inj, &fd);
+	assert_true(wait_content(f->state, "begin\n", 3000) >= 0);
+	timer = assert_armed(pidfile);
+	assert_int_equal(kill(-pi, SIGKILL), 0);
+	assert_int_equal(wait_sh(pi, fd, NULL, 3000, inj), 128 + SIGKILL);
+	if (wait_content(f->state, "begin\nreverted\n", 4000) == -1)
+		fail_msg("the timer did not revert after the inject was killed");
+	assert_int_equal(wait_gone(pidfile, 2000), 0);
+	assert_false(group_alive(timer, 2000));
+	assert_true(marked(tag, "reverted"));
+	free(inj);
+}
+
+/*
  * A background process: detached, in a session of its own, still there
  * after the command returned; stop ends its whole group.
  */
@@ -2767,6 +2803,7 @@ main(void)
 		T(test_revert_waits_for_inject),
 		T(test_revert_gives_up),
 		T(test_inject_outlives_its_channel),
+		T(test_killed_inject_keeps_timer),
 		T(test_bg_start_stop),
 		T(test_bg_stop_escalates),
 		T(test_iptables_rules),
