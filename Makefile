@@ -5,7 +5,8 @@
 #                     (unit, unit under ASan+UBSan, integration, lab)
 #   make demo         install what is missing, build, run the demo
 #   make check        style and static checks, then make test
-#   make bench        the SSH fan-out benchmark (needs root for the lab)
+#   make bench        the benchmarks: start-up, SSH fan-out (needs root
+#                     for the lab), reports over 10,000 runs
 #   make install      honours PREFIX and DESTDIR
 #
 # SANITIZE=address,undefined builds into build/san instead of build.
@@ -17,7 +18,7 @@ DESTDIR	?=
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
-PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3
+PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3 libxml-2.0
 
 ifdef SANITIZE
 BUILD		?= build/san
@@ -50,15 +51,19 @@ HOSTLIB	:= orchestrator/actions/hostlib.sh
 OBJS	:= $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/hostlib.o
 LIBOBJS	:= $(filter-out $(BUILD)/orchestrator/main.o,$(OBJS))
 
+# Test programs that link havoc's modules (tests/tools/*.c).
+TOOL_SRCS	:= $(wildcard tests/tools/*.c)
+TOOL_BINS	:= $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+
 UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test unit unit-san integration lab-test check style demo \
+.PHONY: all tools test unit unit-san integration lab-test check style demo \
 	bench deps install uninstall clean
 
-all: $(BUILD)/havoc
+all: $(BUILD)/havoc $(TOOL_BINS)
 
 $(BUILD)/havoc: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
@@ -79,6 +84,22 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJS) $(UNIT_HOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HOBJS) $(LIBOBJS) $(LIBS) \
 	    $(shell $(PKG_CONFIG) --libs cmocka)
+
+# The HTML report's style sheet, inlined as a C string at build time.
+$(BUILD)/reports/style-css.h: reports/style.css
+	@mkdir -p $(dir $@)
+	{ echo '/* Made from reports/style.css by the Makefile. */'; \
+	  echo 'static const char style_css[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/reports/html.o: $(BUILD)/reports/style-css.h
+$(BUILD)/reports/html.o: ALL_CFLAGS += -I$(BUILD)/reports
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(LIBS)
+
+tools: $(TOOL_BINS)
 
 # The runner's tests find their fake drivers through the registry seam.
 $(BUILD)/tests/test-runner: ALL_LDFLAGS += -Wl,--wrap=hv_driver_find
@@ -115,6 +136,8 @@ bench: deps
 	$(MAKE) all
 	@bash tests/bench/validate.sh $(BUILD)/havoc
 	@bash tests/bench/ssh-fanout.sh $(BUILD)/havoc
+	@bash tests/bench/report.sh $(BUILD)/havoc
+	@bash tests/bench/aws.sh $(BUILD)/havoc
 
 # Style: banned functions, and library headers only behind their seam;
 # the host shell library parses (sh -n, bash -n) and passes shellcheck.
@@ -143,4 +166,5 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+	$(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.d)

@@ -12,6 +12,7 @@
 #include "experiment.h"
 #include "loop.h"
 #include "plan.h"
+#include "report.h"
 #include "runner.h"
 #include "store.h"
 
@@ -20,7 +21,9 @@ static const char help[] =
 "  --db PATH          the database (else $HAVOC_DB, else ./havoc.db)\n"
 "  --var NAME=VALUE   set or override a variable (repeatable)\n"
 "  --seed N           the seed for target picks (replays a run)\n"
-"  --journal PATH     write the run as JSON to PATH\n"
+"  --export PATH      write the run's record from the store as JSON\n"
+"                     (--journal PATH, its old name, still works)\n"
+"  --junit PATH       write the run as JUnit XML to PATH, for CI\n"
 "  --quiet            print the verdict only\n"
 "  --verbose          print every sample and debug detail\n"
 "\nexit: 0 held, 1 deviated, 2 aborted, 3 rollback failed (run havoc\n"
@@ -79,23 +82,45 @@ print_verdict(struct hv_store *st, const struct hv_run_result *res,
 	json_decref(run);
 }
 
+/* --export: the run's record from the store, as JSON. */
 static int
-write_journal(struct hv_store *st, int64_t run, const char *path)
+write_export(struct hv_store *st, int64_t run, const char *path)
 {
 	struct hv_buf	 err = HV_BUF_INIT;
 	json_t		*j;
 	int		 rc = 0;
 
 	if ((j = hv_store_run_json(st, run, &err)) == NULL) {
-		fprintf(stderr, "havoc: journal: %s\n", err.s);
+		fprintf(stderr, "havoc: export: %s\n", err.s);
 		hv_buf_release(&err);
 		return -1;
 	}
 	if (json_dump_file(j, path, JSON_INDENT(2) | JSON_SORT_KEYS) == -1) {
-		fprintf(stderr, "havoc: journal: cannot write %s\n", path);
+		fprintf(stderr, "havoc: export: cannot write %s\n", path);
 		rc = -1;
 	}
 	json_decref(j);
+	return rc;
+}
+
+/* --junit: the run's report as JUnit XML. */
+static int
+write_junit(struct hv_store *st, int64_t run, const char *path)
+{
+	struct hv_report_query	 q;
+	struct hv_report	*r = NULL;
+	struct hv_buf		 err = HV_BUF_INIT;
+	int			 rc;
+
+	memset(&q, 0, sizeof q);
+	q.run = run;
+	rc = hv_report_build(st, &q, &r, &err);
+	if (rc == 0)
+		rc = hv_report_write(r, &hv_report_junit, path, &err);
+	if (rc == -1)
+		fprintf(stderr, "havoc: junit: %s\n", err.s);
+	hv_report_free(r);
+	hv_buf_release(&err);
 	return rc;
 }
 
@@ -107,7 +132,9 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "var", required_argument, NULL, 'V' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "export", required_argument, NULL, 'j' },
 		{ "journal", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -121,7 +148,7 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_loop		*loop = NULL;
 	struct hv_plan		 plan;
 	struct hv_buf		 err = HV_BUF_INIT;
-	const char		*db = NULL, *journal = NULL;
+	const char		*db = NULL, *export = NULL, *junit = NULL;
 	const char		**vars = NULL;
 	char			*end;
 	int			 c, dry = 0, rc;
@@ -157,7 +184,10 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			ro.have_seed = 1;
 			break;
 		case 'j':
-			journal = optarg;
+			export = optarg;
+			break;
+		case 'J':
+			junit = optarg;
 			break;
 		case 'q':
 			hv_log_level = HV_LOG_QUIET;
@@ -207,8 +237,11 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	rc = hv_run(x, st, loop, &ro, &res);
 	if (res.run == 0)
 		fprintf(stderr, "havoc: %s\n", res.reason);
-	if (journal != NULL && res.run != 0 &&
-	    write_journal(st, res.run, journal) == -1 && rc == 0)
+	if (export != NULL && res.run != 0 &&
+	    write_export(st, res.run, export) == -1 && rc == 0)
+		rc = HV_EXIT_ABORTED;
+	if (junit != NULL && res.run != 0 &&
+	    write_junit(st, res.run, junit) == -1 && rc == 0)
 		rc = HV_EXIT_ABORTED;
 	print_verdict(st, &res, hv_cmd_db_path(db));
 	hv_run_result_release(&res);
@@ -224,7 +257,7 @@ out:
 const struct hv_cmd hv_cmd_run = {
 	.name = "run",
 	.args = "FILE [--dry-run] [--db PATH] [--var NAME=VALUE]... "
-	    "[--seed N] [--journal PATH] [--quiet|--verbose]",
+	    "[--seed N] [--export PATH] [--junit PATH] [--quiet|--verbose]",
 	.summary = "run one experiment now",
 	.help = help,
 	.exec = cmd_run,

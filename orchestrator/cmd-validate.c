@@ -7,6 +7,8 @@
 
 #include "cmd.h"
 #include "experiment.h"
+#include "node.h"
+#include "plan.h"
 #include "runner.h"
 #include "util.h"
 
@@ -19,6 +21,7 @@ cmd_validate(const struct hv_cmd *cmd, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hv_experiment	*x;
+	struct hv_diag		 d;
 	int			 c, i, bad = 0, quiet = 0;
 
 	optind = 1;
@@ -41,6 +44,18 @@ cmd_validate(const struct hv_cmd *cmd, int argc, char **argv)
 			bad++;
 			continue;
 		}
+		/* What plan would refuse is a problem of the file too. */
+		hv_diag_init(&d);
+		if (hv_plan_check(x, &d) > 0) {
+			fputs(d.text.s, stderr);
+			fprintf(stderr, "havoc: %d problem%s in %s\n", d.count,
+			    d.count == 1 ? "" : "s", argv[i]);
+			hv_diag_release(&d);
+			hv_experiment_free(x);
+			bad++;
+			continue;
+		}
+		hv_diag_release(&d);
 		if (!quiet)
 			printf("%s: ok (%zu steps, %zu hosts)\n", argv[i],
 			    x->nmethod, x->inv->nhosts);

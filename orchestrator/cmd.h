@@ -24,6 +24,7 @@ extern const struct hv_cmd hv_cmd_validate;
 extern const struct hv_cmd hv_cmd_plan;
 extern const struct hv_cmd hv_cmd_runs;
 extern const struct hv_cmd hv_cmd_show;
+extern const struct hv_cmd hv_cmd_report;
 extern const struct hv_cmd hv_cmd_recover;
 extern const struct hv_cmd hv_cmd_halt;
 extern const struct hv_cmd hv_cmd_drivers;

@@ -32,6 +32,7 @@ extern const struct hv_driver hv_action_alertmanager_silence;
 extern const struct hv_driver hv_probe_http;
 extern const struct hv_driver hv_probe_tcp;
 extern const struct hv_driver hv_probe_ssh;
+extern const struct hv_driver hv_probe_image;
 extern const struct hv_driver hv_probe_local;
 extern const struct hv_driver hv_probe_prometheus;
 extern const struct hv_driver hv_probe_alertmanager;
@@ -62,6 +63,7 @@ const struct hv_driver *const hv_drivers[] = {
 	&hv_probe_http,
 	&hv_probe_tcp,
 	&hv_probe_ssh,
+	&hv_probe_image,
 	&hv_probe_local,
 	&hv_probe_prometheus,
 	&hv_probe_alertmanager,
@@ -528,12 +530,87 @@ hv_exp_node(const struct hv_call *c, const char *name)
 	return lookup(c->expect, name);
 }
 
+const struct hv_transport hv_transport_local = {
+	.name = "local",
+};
+
+const struct hv_transport *const hv_transports[] = {
+	&hv_transport_ssh,
+	&hv_transport_http,
+	&hv_transport_local,
+	NULL
+};
+
+const struct hv_transport *
+hv_driver_transport(const struct hv_driver *d)
+{
+	return d->transport != NULL ? d->transport : &hv_transport_local;
+}
+
 int
 hv_call_is_fault(const struct hv_call *c)
 {
 	if (c->driver->kind != HV_ACTION || c->driver->revert == NULL)
 		return 0;
 	return c->driver->is_fault == NULL || c->driver->is_fault(c);
+}
+
+/* The driver's check, once, before any command is built. */
+static int
+precheck(struct hv_call *c)
+{
+	if (c->driver->check == NULL || c->driver->check(c, &c->err) == 0)
+		return 0;
+	return -1;
+}
+
+int
+hv_call_start(struct hv_call *c)
+{
+	const struct hv_transport	*t = hv_driver_transport(c->driver);
+
+	if (precheck(c) == -1)
+		return -1;
+	if (c->driver->start != NULL)
+		return c->driver->start(c);
+	if (t->start != NULL)
+		return t->start(c);
+	return hv_error(&c->err, "%s cannot start", c->driver->name);
+}
+
+int
+hv_call_revert(struct hv_call *c)
+{
+	if (precheck(c) == -1)
+		return -1;
+	if (c->driver->revert != NULL)
+		return c->driver->revert(c);
+	return hv_error(&c->err, "%s cannot revert", c->driver->name);
+}
+
+void
+hv_call_cancel(struct hv_call *c)
+{
+	const struct hv_transport	*t = hv_driver_transport(c->driver);
+
+	if (c->driver->cancel != NULL)
+		c->driver->cancel(c);
+	else if (t->cancel != NULL)
+		t->cancel(c);
+}
+
+int64_t
+hv_call_budget(const struct hv_call *c)
+{
+	const struct hv_transport	*t = hv_driver_transport(c->driver);
+	int64_t				 ms;
+
+	if (c->driver->budget != NULL)
+		return c->driver->budget(c);
+	if (t->budget != NULL)
+		return t->budget(c);
+	ms = hv_arg_ms(c, "timeout");
+	return ms > 0 ? ms : 60000;
 }
 
 void
@@ -607,8 +684,23 @@ hv_call_describe(const struct hv_call *c, int revert, struct hv_buf *out)
 	size_t		i;
 
 	shown.shown = 1;
+	if (c->driver->check != NULL && c->with != NULL) {
+		struct hv_buf	err = HV_BUF_INIT;
+
+		/* A command is never built from a value check refuses. */
+		if (c->driver->check(c, &err) == -1) {
+			hv_buf_printf(out, "(%s)", err.s);
+			hv_buf_release(&err);
+			return;
+		}
+		hv_buf_release(&err);
+	}
 	if (c->driver->describe != NULL) {
 		c->driver->describe(&shown, revert, out);
+		return;
+	}
+	if (hv_driver_transport(c->driver)->describe != NULL) {
+		hv_driver_transport(c->driver)->describe(&shown, revert, out);
 		return;
 	}
 	/* Without a describe hook: the driver and its parameters. */

@@ -61,20 +61,69 @@ enum hv_target_mode {
 };
 
 struct hv_call;
+struct hv_ctx;
+
+/*
+ * A transport: how a driver reaches what it acts on, as curl's protocol
+ * handlers are for its transfers. The runner asks a driver for its
+ * transport and calls the transport's hooks; it never tests what kind of
+ * driver it has. SSH (remote.c), HTTP APIs (http-call.c) and the
+ * controller itself (local, driver.c) are transports; cloud APIs are
+ * next.
+ */
+struct hv_transport {
+	const char	*name;
+	/*
+	 * Optional: before anything is injected, reaches every host that
+	 * the run's steps will use through this transport (keys checked,
+	 * authenticated), waiting on ctx->loop. Returns the number that
+	 * failed, each reason appended to err.
+	 */
+	int	(*connect)(struct hv_ctx *, const struct hv_host **,
+		    size_t n, struct hv_buf *err);
+	/*
+	 * Optional: the longest one call may take, its timeout and what
+	 * must come first (a connection). NULL: the "timeout" parameter.
+	 */
+	int64_t	(*budget)(const struct hv_call *);
+	/*
+	 * Its faults arm a dead-man timer on their target before they are
+	 * injected (the journal records when it fires).
+	 */
+	unsigned	 dead_man;
+	/*
+	 * The hooks of a driver that leaves its own NULL (driver.h's
+	 * contracts): an SSH action is then its parameter table, its check
+	 * and its command builder. A revert is always the driver's own
+	 * declaration (.revert), as the revert of a fault is part of it.
+	 */
+	int	(*start)(struct hv_call *);
+	void	(*describe)(const struct hv_call *, int revert,
+		    struct hv_buf *out);
+	void	(*cancel)(struct hv_call *);
+};
+
+/* Every transport, NULL-terminated; and each by name. */
+extern const struct hv_transport *const hv_transports[];
+extern const struct hv_transport hv_transport_local;
+extern const struct hv_transport hv_transport_http;
+extern const struct hv_transport hv_transport_ssh;
 
 struct hv_driver {
 	const char	*name;
 	enum hv_driver_kind kind;
 	enum hv_target_mode target;
 	const char	*summary;	/* one line for `havoc drivers` */
-	unsigned	 ssh;		/* reaches its targets over SSH */
+	/* How it reaches what it acts on; NULL: the controller (local). */
+	const struct hv_transport *transport;
 	const struct hv_param *params;	/* required; ends with { NULL } */
 	const struct hv_param *expect;	/* probes; ends with { NULL } */
 
 	/*
-	 * Required. Starts the work; calls hv_call_done() exactly once,
-	 * now or from a loop callback. Returns -1 only when it has not
-	 * called hv_call_done() and cannot start (the message in call->err).
+	 * Required (of the driver or its transport). Starts the work;
+	 * calls hv_call_done() exactly once, now or from a loop callback.
+	 * Returns -1 only when it has not called hv_call_done() and cannot
+	 * start (the message in call->err).
 	 */
 	int	(*start)(struct hv_call *);
 
@@ -104,9 +153,13 @@ struct hv_driver {
 	/* Optional: stops work in flight; hv_call_done() follows. */
 	void	(*cancel)(struct hv_call *);
 
+	/* Optional: the longest a call may take; else its transport's. */
+	int64_t	(*budget)(const struct hv_call *);
+
 	/*
 	 * SSH actions (remote.h): the shell command that does (revert 0) or
-	 * undoes (revert 1) the work on the target. Every value in it is
+	 * undoes (revert 1) the work on the target, built from parameters
+	 * that check() has passed. Every value in it is
 	 * quoted with hv_shell_quote(). The generic hooks of remote.h run
 	 * it, arm the host's dead-man timer and describe it.
 	 */
@@ -189,6 +242,20 @@ int	 hv_param_value_check(const struct hv_param *,
 
 /* Whether this call injects a fault that has to be reverted. */
 int	 hv_call_is_fault(const struct hv_call *);
+
+/* The driver's transport (hv_transport_local when it names none). */
+const struct hv_transport *hv_driver_transport(const struct hv_driver *);
+
+/*
+ * A call's hooks, the driver's own else its transport's. start and
+ * revert run the driver's check() first: no command is built from a
+ * value it refuses (the call then fails with its message). The budget
+ * is what hv_transport.budget says.
+ */
+int	 hv_call_start(struct hv_call *);
+int	 hv_call_revert(struct hv_call *);
+void	 hv_call_cancel(struct hv_call *);
+int64_t	 hv_call_budget(const struct hv_call *);
 
 /*
  * Parameter accessors. They return the value given, else the table's

@@ -811,7 +811,8 @@ check_dead_man(struct ck *c)
 	for (i = 0; i < x->nmethod; i++) {
 		const struct hv_step	*s = &x->method[i];
 
-		if (s->duration_ms == 0 || s->driver == NULL || !s->driver->ssh)
+		if (s->duration_ms == 0 || s->driver == NULL ||
+		    !hv_driver_transport(s->driver)->dead_man)
 			continue;
 		if (s->duration_ms + HV_DEAD_MAN_MARGIN_MS <= dm)
 			continue;

@@ -1,10 +1,13 @@
 /*
  * http.h - HTTP requests on the loop (libcurl's multi interface).
  *
- * http.c is the only file that includes <curl/curl.h>. Every loop has at
- * most one multi handle, created by the first request and kept in the
- * loop's HV_SLOT_HTTP slot until hv_loop_free(). Transfers run
- * concurrently on the loop; none of them blocks.
+ * Two layers: http.c is the engine, transfers on the loop (the only file
+ * that includes <curl/curl.h>); http-call.c is the request and judging
+ * layer that drivers share (their common parameters, labels, expected
+ * statuses, summaries) and the HTTP transport. Every loop has at most one
+ * multi handle, created by the first request and kept in the loop's
+ * HV_SLOT_HTTP slot until hv_loop_free(). Transfers run concurrently on
+ * the loop; none of them blocks.
  *
  * What a transfer does, whoever starts it:
  *   - only http and https, also after a redirect (no file://, gopher://);
@@ -53,6 +56,14 @@ struct hv_http_req {
 	const char	*user;		/* basic authentication, or NULL */
 	const char	*password;
 	const char	*bearer;	/* Authorization: Bearer, or NULL */
+	/*
+	 * AWS Signature Version 4 by libcurl, or NULL: "aws:amz:REGION:
+	 * SERVICE"; user is the access key id and password the secret key
+	 * (never sent). Headers given in headers are signed too (a session
+	 * token's X-Amz-Security-Token). Sign POST bodies only: libcurl
+	 * 7.88 signs a GET's query string wrongly.
+	 */
+	const char	*aws_sigv4;
 	size_t		 max_body;	/* to keep; 0: HV_HTTP_BODY_MAX */
 	int		 follow_redirects;	/* at most 10 */
 };
@@ -107,6 +118,9 @@ int		 hv_http_header(const struct hv_http_res *, const char *name,
  * a secret: the caller says which parameter it was.
  */
 int		 hv_http_check_url(const char *url, struct hv_buf *err);
+
+/* Whether s (len bytes) is an HTTP token (RFC 9110): a method, a name. */
+int		 hv_http_is_token(const char *s, size_t len);
 
 /*
  * Helpers shared by the HTTP drivers (probes/http.c and

@@ -20,6 +20,7 @@ static const struct hv_cmd *const commands[] = {
 	&hv_cmd_plan,
 	&hv_cmd_runs,
 	&hv_cmd_show,
+	&hv_cmd_report,
 	&hv_cmd_recover,
 	&hv_cmd_halt,
 	&hv_cmd_drivers,

@@ -90,32 +90,60 @@ name_hash(const char *s)
 	return h;
 }
 
-/* Candidates sorted by name, then a seeded partial shuffle picks k. */
-static void
+/* How many of n candidates a group picks (pick: N may ask for more). */
+static size_t
+pick_count(const struct hv_group *g, size_t n)
+{
+	switch (g->pick) {
+	case HV_PICK_COUNT:
+		return (size_t)g->pick_n;
+	case HV_PICK_PERCENT:
+		/* Rounded up: 30% of 3 hosts is one host, never none. */
+		return (n * (size_t)g->pick_n + 99) / 100;
+	default:
+		return n;
+	}
+}
+
+/* The hosts of the inventory that belong to g, sorted by name; new. */
+static const struct hv_host **
+candidates(const struct hv_experiment *x, const struct hv_group *g,
+    size_t *count)
+{
+	const struct hv_host	**v;
+	size_t			  i, n = 0;
+
+	v = hv_xcalloc(x->inv->nhosts + 1, sizeof *v);
+	for (i = 0; i < x->inv->nhosts; i++) {
+		if (in_group(g, x->inv->hosts[i]))
+			v[n++] = x->inv->hosts[i];
+	}
+	qsort(v, n, sizeof *v, by_name);
+	*count = n;
+	return v;
+}
+
+/*
+ * Candidates sorted by name, then a seeded partial shuffle picks k. A
+ * pick of more hosts than there are is an error, never "all of them".
+ */
+static int
 resolve_group(const struct hv_experiment *x, const struct hv_group *g,
-    uint64_t seed, struct hv_targets *t)
+    uint64_t seed, struct hv_targets *t, struct hv_buf *err)
 {
 	const struct hv_host	*tmp;
 	uint64_t		 state;
-	size_t			 i, j, n = 0, k;
+	size_t			 i, j, n, k;
 
-	t->hosts = hv_xcalloc(x->inv->nhosts + 1, sizeof *t->hosts);
-	for (i = 0; i < x->inv->nhosts; i++) {
-		if (in_group(g, x->inv->hosts[i]))
-			t->hosts[n++] = x->inv->hosts[i];
-	}
-	qsort(t->hosts, n, sizeof *t->hosts, by_name);
-	switch (g->pick) {
-	case HV_PICK_COUNT:
-		k = (size_t)g->pick_n < n ? (size_t)g->pick_n : n;
-		break;
-	case HV_PICK_PERCENT:
-		/* Rounded up: 30% of 3 hosts is one host, never none. */
-		k = (n * (size_t)g->pick_n + 99) / 100;
-		break;
-	default:
-		k = n;
-		break;
+	t->hosts = candidates(x, g, &n);
+	k = pick_count(g, n);
+	/* An empty group is refused where a step uses it. */
+	if (n == 0)
+		k = 0;
+	if (k > n) {
+		t->n = 0;
+		return hv_error(err, "target group %s: pick %zu, but only %zu "
+		    "host%s match", g->name, k, n, n == 1 ? "" : "s");
 	}
 	/* Each group draws from its own stream, keyed by its name rather
 	 * than its place, so adding a group anywhere in an experiment does
@@ -131,6 +159,7 @@ resolve_group(const struct hv_experiment *x, const struct hv_group *g,
 		qsort(t->hosts, k, sizeof *t->hosts, by_name);
 	}
 	t->n = k;
+	return 0;
 }
 
 /* Adds a group's hosts to a set of hosts (of *n), once each. */
@@ -271,8 +300,11 @@ hv_plan_make(const struct hv_experiment *x, uint64_t seed, struct hv_plan *p,
 	p->groups = hv_xcalloc(x->ngroups, sizeof *p->groups);
 	p->touched = hv_xcalloc(x->inv->nhosts + 1, sizeof *p->touched);
 	p->reached = hv_xcalloc(x->inv->nhosts + 1, sizeof *p->reached);
-	for (i = 0; i < x->ngroups; i++)
-		resolve_group(x, &x->groups[i], seed, &p->groups[i]);
+	for (i = 0; i < x->ngroups; i++) {
+		if (resolve_group(x, &x->groups[i], seed, &p->groups[i],
+		    err) == -1)
+			rc = -1;
+	}
 
 	if (check_steps(x, p, x->steady, x->nsteady, err) == -1)
 		rc = -1;
@@ -575,4 +607,63 @@ hv_plan_json(const struct hv_experiment *x, const struct hv_plan *p)
 	free(s);
 	json_decref(root);
 	return out;
+}
+
+/* Marks the groups that actions of steps run on. */
+static void
+mark_used(const struct hv_step *s, size_t n, int *used)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i].kind == HV_STEP_ACTION && s[i].group >= 0)
+			used[s[i].group] = 1;
+	}
+}
+
+int
+hv_plan_check(const struct hv_experiment *x, struct hv_diag *d)
+{
+	const struct hv_host	**set, **v;
+	const struct hv_node	 *where;
+	const struct hv_group	 *g;
+	struct hv_targets	  t;
+	size_t			  i, n, k, count = 0, sum = 0, most;
+	int			 *used, before = d->count;
+
+	used = hv_xcalloc(x->ngroups + 1, sizeof *used);
+	mark_used(x->method, x->nmethod, used);
+	mark_used(x->rollbacks, x->nrollbacks, used);
+	set = hv_xcalloc(x->inv->nhosts + 1, sizeof *set);
+	for (i = 0; i < x->ngroups; i++) {
+		g = &x->groups[i];
+		v = candidates(x, g, &n);
+		k = pick_count(g, n);
+		if (k > n && n > 0) {
+			where = hv_node_get(hv_node_get(hv_node_get(x->doc,
+			    "targets"), g->name), "pick");
+			hv_diag_node(d, where != NULL ? where : g->where,
+			    "target group \"%s\": pick %zu, but only %zu "
+			    "host%s match", g->name, k, n, n == 1 ? "" : "s");
+		}
+		if (used[i]) {
+			t.hosts = v;
+			t.n = n;
+			touch(set, &count, &t);
+			sum += k < n ? k : n;
+		}
+		free(v);
+	}
+	free(set);
+	free(used);
+	/* The most any seed can touch: every candidate, or every pick. */
+	most = count < sum ? count : sum;
+	if (x->max_targets > 0 && most > (size_t)x->max_targets) {
+		where = hv_node_get(hv_node_get(x->doc, "safety"),
+		    "max_targets");
+		hv_diag_node(d, where != NULL ? where : x->doc, "safety: "
+		    "actions may touch %zu hosts, more than max_targets %d",
+		    most, x->max_targets);
+	}
+	return d->count - before;
 }

@@ -50,6 +50,15 @@ int	 hv_plan_make(const struct hv_experiment *, uint64_t seed,
 	    struct hv_plan *, struct hv_buf *err);
 void	 hv_plan_release(struct hv_plan *);
 
+/*
+ * What any plan of x would refuse, whatever the seed, as located
+ * problems (for validate): a pick of more hosts than a group has, and
+ * actions that may touch more hosts than safety.max_targets. Returns
+ * their count.
+ */
+struct hv_diag;
+int	 hv_plan_check(const struct hv_experiment *, struct hv_diag *);
+
 /* A fresh random seed (32 bits, so that people can type it again). */
 uint64_t hv_plan_random_seed(void);
 

@@ -372,3 +372,31 @@ hv_remote_check_hosts(struct hv_ctx *ctx, const struct hv_host **hosts,
 	free(cs.v);
 	return failed;
 }
+
+/* What an SSH call may take: its command's timeout, and a connection. */
+static int64_t
+ssh_budget(const struct hv_call *c)
+{
+	struct hv_ssh_opts	o;
+	int64_t			connect = 10000;
+
+	if (c->host != NULL) {
+		if (c->ctx != NULL && c->ctx->exp != NULL)
+			hv_experiment_ssh_for(c->ctx->exp, c->host, &o);
+		else
+			o = c->host->ssh;
+		if (o.connect_timeout_ms > 0)
+			connect = o.connect_timeout_ms;
+	}
+	return hv_remote_timeout(c) + connect;
+}
+
+const struct hv_transport hv_transport_ssh = {
+	.name = "ssh",
+	.connect = hv_remote_check_hosts,
+	.budget = ssh_budget,
+	.dead_man = 1,
+	.start = hv_remote_start,
+	.describe = hv_remote_describe,
+	.cancel = hv_remote_cancel,
+};

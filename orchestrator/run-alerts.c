@@ -327,9 +327,8 @@ run_alerts_finish(struct runner *r)
 			hv_loop_cancel(r->loop, a->timer);
 		a->timer = NULL;
 		for (j = 0; j < a->n; j++) {
-			if (a->slots[j].busy && a->slots[j].call.driver->cancel)
-				a->slots[j].call.driver->cancel(
-				    &a->slots[j].call);
+			if (a->slots[j].busy)
+				hv_call_cancel(&a->slots[j].call);
 		}
 	}
 	/* Polls in flight end (cancelled, or by their watchdog). */

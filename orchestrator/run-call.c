@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "loop.h"
-#include "remote.h"
 #include "run-int.h"
 #include "store.h"
 
@@ -26,29 +25,14 @@ on_watchdog(void *arg)
 	if (s->call.finished)
 		return;
 	hv_error(&s->call.err, "no answer within its timeout");
-	if (s->call.driver->cancel != NULL)
-		s->call.driver->cancel(&s->call);
+	hv_call_cancel(&s->call);
 }
 
-/* The timeout a call promises to keep, plus a grace period. */
+/* The time a call may take (its transport says), plus a grace period. */
 static int64_t
 call_budget(const struct hv_call *c)
 {
-	int64_t	t, connect;
-
-	t = c->driver->ssh ? hv_remote_timeout(c) : hv_arg_ms(c, "timeout");
-	if (t <= 0)
-		t = 60000;
-	/* An SSH command may first wait for its session to be set up. */
-	if (c->driver->ssh) {
-		connect = c->host != NULL && c->host->ssh.connect_timeout_ms >
-		    0 ? c->host->ssh.connect_timeout_ms : 10000;
-		if (c->ctx != NULL && c->ctx->exp != NULL &&
-		    c->ctx->exp->ssh.connect_timeout_ms > connect)
-			connect = c->ctx->exp->ssh.connect_timeout_ms;
-		t += connect;
-	}
-	return t + WATCHDOG_GRACE_MS;
+	return hv_call_budget(c) + WATCHDOG_GRACE_MS;
 }
 
 /* The callback of every call: hands the slot to its owner. */
@@ -80,8 +64,7 @@ run_slot_start(struct slot *s, int revert)
 	s->call.arg = s;
 	s->watchdog = hv_loop_timer(s->r->loop, call_budget(&s->call),
 	    on_watchdog, s);
-	rc = revert ? s->call.driver->revert(&s->call) :
-	    s->call.driver->start(&s->call);
+	rc = revert ? hv_call_revert(&s->call) : hv_call_start(&s->call);
 	if (rc == -1 && !s->call.finished)
 		hv_call_done(&s->call, 0);
 }
@@ -297,9 +280,8 @@ batch_cancel(struct batch *b)
 	size_t	i;
 
 	for (i = 0; i < b->n; i++) {
-		if (b->slots[i].busy && !b->slots[i].call.finished &&
-		    b->slots[i].call.driver->cancel != NULL)
-			b->slots[i].call.driver->cancel(&b->slots[i].call);
+		if (b->slots[i].busy && !b->slots[i].call.finished)
+			hv_call_cancel(&b->slots[i].call);
 	}
 }
 

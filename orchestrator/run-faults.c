@@ -161,8 +161,8 @@ run_fault_record(struct runner *r, struct slot *s, struct hv_buf *err)
 	rec.revert = revert.s;
 	rec.revert_spec = spec;
 	rec.created_at = hv_wall_ms();
-	/* SSH actions arm a dead-man timer on the host with the fault. */
-	if (s->call.driver->ssh && s->call.driver->command != NULL &&
+	/* Its transport may arm a dead-man timer on the host first. */
+	if (hv_driver_transport(s->call.driver)->dead_man &&
 	    s->call.host != NULL)
 		rec.dead_man_at = rec.created_at + r->ctx.dead_man_ms;
 	id = hv_store_fault_add(r->st, &rec, err);

@@ -16,7 +16,6 @@
 #include <jansson.h>
 
 #include "loop.h"
-#include "remote.h"
 #include "run-int.h"
 #include "ssh.h"
 #include "store.h"
@@ -237,51 +236,61 @@ preflight(struct runner *r)
 	}
 }
 
-/* Adds the hosts of the targeted steps in s to a set. */
+/* Adds the hosts of the steps in s that go through t to a set. */
 static void
-add_hosts(struct runner *r, const struct hv_step *s, size_t n,
-    const struct hv_host **set, size_t *count)
+add_hosts(struct runner *r, const struct hv_transport *t,
+    const struct hv_step *s, size_t n, const struct hv_host **set,
+    size_t *count)
 {
-	const struct hv_targets	*t;
+	const struct hv_targets	*tg;
 	size_t			 i, j, k;
 
 	for (i = 0; i < n; i++) {
-		if (s[i].driver == NULL || !s[i].driver->ssh)
+		if (s[i].driver == NULL ||
+		    hv_driver_transport(s[i].driver) != t)
 			continue;
-		t = hv_plan_targets(&r->plan, &s[i]);
-		for (j = 0; j < t->n; j++) {
-			for (k = 0; k < *count && set[k] != t->hosts[j]; k++)
+		tg = hv_plan_targets(&r->plan, &s[i]);
+		for (j = 0; j < tg->n; j++) {
+			for (k = 0; k < *count && set[k] != tg->hosts[j]; k++)
 				;
 			if (k == *count)
-				set[(*count)++] = t->hosts[j];
+				set[(*count)++] = tg->hosts[j];
 		}
 	}
 }
 
 /*
- * Every host a step will reach over SSH must answer (host key checked,
- * authenticated) before anything is injected anywhere: a host that
- * cannot be reached, or whose key does not match, stops the run here.
+ * Every host a step will reach must answer through its transport (for
+ * SSH: host key checked, authenticated) before anything is injected
+ * anywhere: a host that cannot be reached stops the run here.
  */
 static void
 connect_targets(struct runner *r)
 {
+	const struct hv_transport *t;
 	const struct hv_host	**set;
 	struct hv_buf		  err = HV_BUF_INIT;
-	size_t			  n = 0;
+	size_t			  i, n;
 	int			  failed;
 	int64_t			  t0;
 
 	set = hv_xcalloc(r->x->inv->nhosts + 1, sizeof *set);
-	add_hosts(r, r->x->steady, r->x->nsteady, set, &n);
-	add_hosts(r, r->x->method, r->x->nmethod, set, &n);
-	add_hosts(r, r->x->rollbacks, r->x->nrollbacks, set, &n);
-	add_hosts(r, r->x->alerts, r->x->nalerts, set, &n);
-	add_hosts(r, r->x->preflight, r->x->npreflight, set, &n);
-	if (n > 0) {
+	for (i = 0; hv_transports[i] != NULL && !run_stopping(r); i++) {
+		t = hv_transports[i];
+		if (t->connect == NULL)
+			continue;
+		n = 0;
+		add_hosts(r, t, r->x->steady, r->x->nsteady, set, &n);
+		add_hosts(r, t, r->x->method, r->x->nmethod, set, &n);
+		add_hosts(r, t, r->x->rollbacks, r->x->nrollbacks, set, &n);
+		add_hosts(r, t, r->x->alerts, r->x->nalerts, set, &n);
+		add_hosts(r, t, r->x->preflight, r->x->npreflight, set, &n);
+		if (n == 0)
+			continue;
 		t0 = hv_mono_ms();
-		run_note(r, "connecting to %zu host%s", n, n == 1 ? "" : "s");
-		failed = hv_remote_check_hosts(&r->ctx, set, n, &err);
+		run_note(r, "connecting to %zu host%s (%s)", n, n == 1 ? "" :
+		    "s", t->name);
+		failed = t->connect(&r->ctx, set, n, &err);
 		if (failed > 0)
 			run_stop(r, "cannot reach %d of %zu hosts: %s", failed,
 			    n, err.s);
@@ -471,6 +480,23 @@ vars_json(const struct hv_experiment *x)
 	return out;
 }
 
+/* The experiment's tags as a JSON array, for reports to filter on. */
+static char *
+tags_json(const struct hv_experiment *x)
+{
+	json_t	*a = json_array();
+	char	*s, *out;
+	size_t	 i;
+
+	for (i = 0; i < x->ntags; i++)
+		json_array_append_new(a, json_string(x->tags[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	out = hv_xstrdup(s != NULL ? s : "[]");
+	free(s);
+	json_decref(a);
+	return out;
+}
+
 static void
 runner_release(struct runner *r)
 {
@@ -493,13 +519,14 @@ begin(struct runner *r, struct hv_run_result *res)
 	struct hv_run_info	 info;
 	struct hv_buf		 err = HV_BUF_INIT;
 	struct hv_event		 ev;
-	char			 host[256], *vj, *pj, *text;
+	char			 host[256], *vj, *pj, *tj, *text;
 
 	if (gethostname(host, sizeof host) == -1)
 		host[0] = '\0';
 	host[sizeof host - 1] = '\0';
 	vj = vars_json(r->x);
 	pj = hv_plan_json(r->x, &r->plan);
+	tj = tags_json(r->x);
 	memset(&info, 0, sizeof info);
 	info.experiment = r->x->title;
 	info.file = r->x->path;
@@ -511,9 +538,11 @@ begin(struct runner *r, struct hv_run_result *res)
 	info.controller = host;
 	info.pid = (int)getpid();
 	info.started_at = hv_wall_ms();
+	info.tags_json = tj;
 	r->run = hv_store_run_begin(r->st, &info, &err);
 	free(vj);
 	free(pj);
+	free(tj);
 	if (r->run == -1) {
 		r->run = 0;
 		res->exit_code = HV_EXIT_ABORTED;

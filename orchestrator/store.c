@@ -215,6 +215,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE runs ADD COLUMN phase TEXT;\n"
 	/* HV_STORE_APP_ID, 0x48564f43: "HVOC". */
 	"PRAGMA application_id = 1213615939;\n",
+
+	/* 2 -> 3: the experiment's tags on its runs, for reports. */
+	"ALTER TABLE runs ADD COLUMN tags_json TEXT;\n",
 };
 
 _Static_assert(HV_ARRAY_LEN(migrations) == HV_STORE_SCHEMA,
@@ -251,8 +254,8 @@ enum stmt {
 };
 
 #define RUN_LIST_COLUMNS \
-	"id, experiment, file, status, deviated, exit_code, reason, seed," \
-	" started_at, ended_at, gameday_id AS gameday"
+	"id, experiment, file, status, phase, deviated, exit_code, reason," \
+	" seed, started_at, ended_at, gameday_id AS gameday"
 
 /* Every statement, with the name of what it does for error messages. */
 static const struct {
@@ -265,8 +268,8 @@ static const struct {
 	[S_ROLLBACK] = { "rollback", "ROLLBACK" },
 	[S_RUN_BEGIN] = { "begin run",
 	    "INSERT INTO runs (experiment, file, file_hash, seed, gameday_id,"
-	    " vars_json, plan_json, controller, pid, started_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+	    " vars_json, plan_json, controller, pid, started_at, tags_json)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
 	[S_RUN_END] = { "end run",
 	    "UPDATE runs SET status = ?2, deviated = ?3, exit_code = ?4,"
 	    " reason = ?5, ended_at = ?6 WHERE id = ?1" },
@@ -331,7 +334,7 @@ static const struct {
 	[S_RUN] = { "read run",
 	    "SELECT id, experiment, file, file_hash, seed,"
 	    " gameday_id AS gameday, vars_json AS vars, plan_json AS plan,"
-	    " controller, pid, status, deviated, exit_code, reason,"
+	    " controller, pid, status, phase, deviated, exit_code, reason,"
 	    " started_at, ended_at"
 	    " FROM runs WHERE id = ?1" },
 	[S_RUN_STEPS] = { "read steps",
@@ -845,6 +848,7 @@ hv_store_run_begin(struct hv_store *s, const struct hv_run_info *ri,
 	rc |= bind_text(st, 8, ri->controller);
 	rc |= sqlite3_bind_int(st, 9, ri->pid);
 	rc |= sqlite3_bind_int64(st, 10, ri->started_at);
+	rc |= bind_text(st, 11, ri->tags_json);
 	if (exec_stmt(s, S_RUN_BEGIN, rc, err) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
@@ -1428,36 +1432,6 @@ hv_store_gameday_end(struct hv_store *s, int64_t gameday,
 	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (of n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	uint32_t	cp;
-	size_t		len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* A JSON string of text; bytes that are not UTF-8 become U+FFFD. */
 static json_t *
 text_json(const char *t, size_t n)
@@ -1469,7 +1443,7 @@ text_json(const char *t, size_t n)
 	if ((j = json_stringn(t, n)) != NULL)
 		return j;
 	for (i = 0; i < n; i += len == 0 ? 1 : len) {
-		len = utf8_len((const unsigned char *)t + i, n - i);
+		len = hv_utf8_len((const unsigned char *)t + i, n - i);
 		if (len == 0)
 			hv_buf_puts(&b, "\xef\xbf\xbd");
 		else

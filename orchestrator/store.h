@@ -25,7 +25,7 @@
 struct hv_store;
 struct json_t;
 
-#define HV_STORE_SCHEMA	2
+#define HV_STORE_SCHEMA	3
 
 /* How to open a store. */
 #define HV_STORE_CREATE		0x1	/* make the file if it is missing */
@@ -96,6 +96,7 @@ struct hv_run_info {
 	const char	*controller;	/* host name where havoc runs */
 	int		 pid;
 	int64_t		 started_at;
+	const char	*tags_json;	/* the experiment's tags, or NULL */
 };
 
 /* A new run in state running; returns its id, or -1. */

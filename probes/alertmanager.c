@@ -528,6 +528,7 @@ am_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 const struct hv_driver hv_probe_alertmanager = {
 	.name = "alertmanager",
 	.kind = HV_PROBE,
+	.transport = &hv_transport_http,
 	.target = HV_TARGET_NONE,
 	.summary = "an alert with these labels is at Alertmanager (or is not)",
 	.params = am_params,

@@ -398,6 +398,7 @@ http_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 const struct hv_driver hv_probe_http = {
 	.name = "http",
 	.kind = HV_PROBE,
+	.transport = &hv_transport_http,
 	.target = HV_TARGET_NONE,
 	.summary = "an HTTP request: status, latency, body, JSON, headers",
 	.params = http_params,

@@ -520,6 +520,7 @@ prom_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 const struct hv_driver hv_probe_prometheus = {
 	.name = "prometheus",
 	.kind = HV_PROBE,
+	.transport = &hv_transport_http,
 	.target = HV_TARGET_NONE,
 	.summary = "a PromQL instant query and a bound on its value",
 	.params = prom_params,

@@ -53,12 +53,11 @@ const struct hv_driver hv_probe_ssh = {
 	.name = "ssh",
 	.kind = HV_PROBE,
 	.target = HV_TARGET_REQUIRED,
-	.ssh = 1,
+	.transport = &hv_transport_ssh,
 	.summary = "run a command on each target; judge exit and output",
 	.params = params,
 	.expect = hv_output_expect,
 	.check = hv_output_check,
 	.start = ssh_start,
 	.describe = ssh_describe,
-	.cancel = hv_remote_cancel,
 };

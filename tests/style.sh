@@ -27,6 +27,7 @@ seam orchestrator/ssh.c libssh2.h
 seam orchestrator/http.c curl/curl.h
 seam "orchestrator/store*.[ch]" sqlite3.h
 seam orchestrator/load.c yaml.h
+seam orchestrator/xml.c 'libxml/[a-zA-Z]*.h'
 
 # Tabs, and lines of at most 80 columns (tabs count as 8).
 long=$(awk '{ col = 0; n = length($0);

@@ -48,24 +48,18 @@ const struct hv_driver hv_action_host_reboot = {
 	.name = "host.reboot",
 	.kind = HV_ACTION,
 	.target = HV_TARGET_REQUIRED,
-	.ssh = 1,
+	.transport = &hv_transport_ssh,
 	.summary = "reboot the host",
 	.params = params,
 	.command = command,
-	.start = hv_remote_start,
-	.describe = hv_remote_describe,
-	.cancel = hv_remote_cancel,
 };
 
 const struct hv_driver hv_action_host_shutdown = {
 	.name = "host.shutdown",
 	.kind = HV_ACTION,
 	.target = HV_TARGET_REQUIRED,
-	.ssh = 1,
+	.transport = &hv_transport_ssh,
 	.summary = "power the host off",
 	.params = params,
 	.command = command,
-	.start = hv_remote_start,
-	.describe = hv_remote_describe,
-	.cancel = hv_remote_cancel,
 };

@@ -139,6 +139,7 @@ request_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 const struct hv_driver hv_action_http_request = {
 	.name = "http.request",
 	.kind = HV_ACTION,
+	.transport = &hv_transport_http,
 	.target = HV_TARGET_NONE,
 	.summary = "call a REST API, and optionally the call that undoes it",
 	.params = request_params,

@@ -140,15 +140,12 @@ const struct hv_driver hv_action_process_kill = {
 	.name = "process.kill",
 	.kind = HV_ACTION,
 	.target = HV_TARGET_REQUIRED,
-	.ssh = 1,
+	.transport = &hv_transport_ssh,
 	.summary = "signal processes by name or command line (STOP is "
 	    "reverted with CONT)",
 	.params = params,
 	.check = check,
 	.command = command,
 	.is_fault = is_fault,
-	.start = hv_remote_start,
 	.revert = hv_remote_revert,
-	.describe = hv_remote_describe,
-	.cancel = hv_remote_cancel,
 };

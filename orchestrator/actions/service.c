@@ -60,15 +60,12 @@ const struct hv_driver sym = {						\
 	.name = "service." verbname,					\
 	.kind = HV_ACTION,						\
 	.target = HV_TARGET_REQUIRED,					\
-	.ssh = 1,							\
+	.transport = &hv_transport_ssh,					\
 	.summary = summ,						\
 	.params = params,						\
 	.check = check,							\
 	.command = command,						\
-	.start = hv_remote_start,					\
 	.revert = rev,							\
-	.describe = hv_remote_describe,					\
-	.cancel = hv_remote_cancel,					\
 }
 
 SERVICE_DRIVER(hv_action_service_stop, "stop",

@@ -111,15 +111,12 @@ const struct hv_driver sym = {						\
 	.name = "stress." what,						\
 	.kind = HV_ACTION,						\
 	.target = HV_TARGET_REQUIRED,					\
-	.ssh = 1,							\
+	.transport = &hv_transport_ssh,					\
 	.summary = summ,						\
 	.params = p,							\
 	.check = check,							\
 	.command = command,						\
-	.start = hv_remote_start,					\
 	.revert = hv_remote_revert,					\
-	.describe = hv_remote_describe,					\
-	.cancel = hv_remote_cancel,					\
 }
 
 STRESS_DRIVER(hv_action_stress_cpu, "cpu", cpu_params,

@@ -87,6 +87,32 @@ check "--dry-run prints the replay command too" grep -q "^to run exactly this pl
 "$HAVOC" plan pick.yaml --var a='x y' >plan2.txt 2>&1
 check "--var is in the replay command, quoted" grep -q "^to run exactly this plan: havoc run pick.yaml --seed [0-9]* --var 'a=x y'\$" plan2.txt
 
+# --- validate reports what plan would refuse --------------------------------
+
+cat >radius.yaml <<'EOF'
+version: 1
+title: too wide
+hosts:
+  web-1: {address: 10.0.0.1, tags: [web]}
+  web-2: {address: 10.0.0.2, tags: [web]}
+  web-3: {address: 10.0.0.3, tags: [web]}
+targets:
+  all_web: {tags: [web]}
+  four: {tags: [web], pick: 4}
+method:
+  - action: shell.run
+    on: all_web
+    with: {command: "true"}
+safety:
+  max_targets: 2
+EOF
+"$HAVOC" validate radius.yaml >out.txt 2>err.txt
+check "validate: a max_targets overrun is an error (exit 65)" test $? = 65
+check "validate: ... at safety.max_targets" grep -q '^radius.yaml:15:16: safety: actions may touch 3 hosts, more than max_targets 2$' err.txt
+check "validate: pick 4 of 3 hosts is an error" grep -q '^radius.yaml:9:29: target group "four": pick 4, but only 3 hosts match$' err.txt
+"$HAVOC" plan radius.yaml >out.txt 2>err.txt
+check "plan refuses it too (exit 2)" test $? = 2
+
 # --- alerting that cannot be checked stops the run first --------------------
 
 "$WEBAPP" start "$PORT" >/dev/null

@@ -296,6 +296,97 @@ for x in json.load(sys.stdin):
 print(n)' "$since" "$host" 2>/dev/null || echo "?")
 check "silence: on-call was not paged for NodeDown ($paged)" test "$paged" = 0
 
+# --- no false pass: an unrevertible change is watched as well --------------
+
+nginx_everywhere() {
+	local h
+	for h in web-1 web-2 web-3; do
+		"$LAB" exec "$h" pgrep -x nginx >/dev/null || return 1
+	done
+}
+cat >"$T/kill-gap.yaml" <<EOF
+version: 1
+title: a kill that nobody notices
+inventory: $ROOT/experiments/inventory/lab.yaml
+targets:
+  one_web: {tags: [web], pick: 1}
+method:
+  - name: kill nginx
+    action: process.kill
+    on: one_web
+    with: {name: nginx, signal: KILL}
+  - pause: 2s
+alerts:
+  - name: NoSuchAlert reaches Alertmanager
+    probe: alertmanager
+    with: {url: "$HAVOC_LAB_ALERTMANAGER", alertname: NoSuchAlert}
+    within: 8s
+rollbacks:
+  - name: start nginx
+    action: service.start
+    on: one_web
+    with: {name: nginx}
+EOF
+t0=$(date +%s)
+"$HAVOC" run "$T/kill-gap.yaml" --db "$DB" >"$T/out" 2>"$T/log"
+rc=$?
+took=$(($(date +%s) - t0))
+check "kill, then an alert that never fires: exit 1, not 0" test $rc = 1 || cat "$T/out" "$T/log"
+check "  ... the alert was awaited its whole within (${took} s)" test "$took" -ge 8
+run=$(last_run)
+check "  ... and stored as missed" \
+    test "$(sql "select state from alerts where run_id=$run")" = missed
+check "  ... nginx runs again everywhere" wait_for 50 nginx_everywhere
+
+cat >"$T/kill-then-cut.yaml" <<EOF
+version: 1
+title: time to detect counts from the first change
+inventory: $ROOT/experiments/inventory/lab.yaml
+targets:
+  one_web: {tags: [web], pick: 1}
+  monitoring: {hosts: [mon]}
+method:
+  - name: kill nginx
+    action: process.kill
+    on: one_web
+    with: {name: nginx, signal: KILL}
+  - pause: 5s
+  - name: hide the node
+    action: network.partition
+    on: one_web
+    with: {peers: monitoring}
+alerts:
+  - name: NodeDown reaches Alertmanager
+    probe: alertmanager
+    with: {url: "$HAVOC_LAB_ALERTMANAGER", alertname: NodeDown}
+    within: 60s
+rollbacks:
+  - name: start nginx
+    action: service.start
+    on: one_web
+    with: {name: nginx}
+safety: {dead_man: 2m}
+EOF
+wait_for 150 no_alert NodeDown
+"$HAVOC" run "$T/kill-then-cut.yaml" --db "$DB" --seed 3 >"$T/out" 2>"$T/log"
+rc=$?
+run=$(last_run)
+ttd=$(sql "select ttd_ms from alerts where run_id=$run")
+check "kill, then a fault: NodeDown fired (exit $rc)" test $rc = 0 || cat "$T/out" "$T/log"
+check "  ... time to detect counts from the kill (${ttd:-?} ms >= 5000)" \
+    test "${ttd:-0}" -ge 5000
+check "  ... no rule left" no_havoc_rules
+check "  ... nginx runs again everywhere" wait_for 50 nginx_everywhere
+wait_for 150 no_alert NodeDown
+
+sed "s|$HAVOC_LAB_ALERTMANAGER|$HAVOC_LAB_PROMETHEUS|" "$T/kill-gap.yaml" >"$T/not-am.yaml"
+"$HAVOC" run "$T/not-am.yaml" --db "$DB" >"$T/out" 2>"$T/log"
+rc=$?
+check "an alertmanager URL that is Prometheus: exit 2" test $rc = 2 || cat "$T/out" "$T/log"
+check "  ... nothing was killed" \
+    test "$(sql "select count(*) from steps where run_id=$(last_run) and phase='method'")" = 0
+check "  ... nginx runs everywhere" nginx_everywhere
+
 echo
 echo "lab alerting: $passed passed, $failures failed"
 [ "$failures" = 0 ]

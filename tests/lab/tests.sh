@@ -359,8 +359,14 @@ for f in "$EXP"/*.yaml; do
 	    -e "s|@KNOWN_HOSTS@|$HAVOC_LAB_KNOWN_HOSTS|g" \
 	    -e "s|@SITE@|$HAVOC_LAB_SITE|g" "$f" >"$T/exp/$(basename "$f")"
 done
-"$HAVOC" validate "$T"/exp/*.yaml >"$T/validate.log" 2>&1
+# blast-radius.yaml asks for more hosts than max_targets on purpose.
+"$HAVOC" validate $(ls "$T"/exp/*.yaml | grep -v /blast-radius.yaml) \
+    >"$T/validate.log" 2>&1
 check "every lab experiment validates" test $? = 0
+"$HAVOC" validate "$T/exp/blast-radius.yaml" >"$T/validate.log" 2>&1
+check "validate refuses the blast radius (exit 65)" test $? = 65
+check "  ... at safety.max_targets" \
+    grep -q "blast-radius.yaml:[0-9]*:[0-9]*: safety: actions may touch 3 hosts, more than max_targets 1" "$T/validate.log"
 [ "$(code "$HAVOC_LAB_SITE")" = 200 ]
 check "the site answers through the balancer" test $? = 0
 

@@ -212,8 +212,25 @@ test_hooks_and_tables(void **state)
 		const struct hv_driver	*d = hv_drivers[i];
 		char			 what[64];
 
-		if (d->start == NULL)
+		const struct hv_transport *t = hv_driver_transport(d);
+
+		if (d->start == NULL && t->start == NULL)
 			fail_msg("%s has no start", d->name);
+		/* A transport's hooks build on the driver's command. */
+		if (d->start == NULL && d->command == NULL)
+			fail_msg("%s starts through its transport but has no "
+			    "command", d->name);
+		/* Every transport of a driver is in the table of them. */
+		{
+			size_t	k;
+
+			for (k = 0; hv_transports[k] != NULL &&
+			    hv_transports[k] != t; k++)
+				;
+			if (hv_transports[k] == NULL)
+				fail_msg("%s: transport %s is not in "
+				    "hv_transports", d->name, t->name);
+		}
 		if (d->summary == NULL || *d->summary == '\0')
 			fail_msg("%s has no summary", d->name);
 		if (d->kind != HV_ACTION && d->kind != HV_PROBE)

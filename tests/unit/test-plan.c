@@ -170,7 +170,7 @@ test_pick_counts(void **state)
 	    "targets:\n"
 	    "  one: {tags: [web], pick: 1}\n"
 	    "  two: {tags: [web], pick: 2}\n"
-	    "  many: {tags: [db], pick: 10}\n"
+	    "  many: {tags: [db], pick: 3}\n"
 	    "  p30of3: {tags: [web, eu], pick: 30%}\n"
 	    "  p50of5: {tags: [web], pick: \"50%\"}\n"
 	    "  p1of10: {tags: [], hosts: [web-1, web-2, web-3, web-4, web-5, "
@@ -185,7 +185,6 @@ test_pick_counts(void **state)
 		plan_ok(x, seed, &p);
 		assert_int_equal(p.groups[0].n, 1);
 		assert_int_equal(p.groups[1].n, 2);
-		/* More than there are: all of them. */
 		assert_int_equal(p.groups[2].n, 3);
 		/* Percentages round up: never none of a non-empty group. */
 		assert_int_equal(p.groups[3].n, 1);
@@ -201,6 +200,72 @@ test_pick_counts(void **state)
 }
 
 /* A pick is a subset of the candidates, without repeats, in name order. */
+/* pick: 4 on three hosts is an error, never "all of them". */
+static void
+test_pick_more_than_there_are(void **state)
+{
+	struct hv_experiment	*x;
+	struct hv_plan		 p;
+	struct hv_buf		 err = HV_BUF_INIT;
+	struct hv_diag		 d;
+
+	(void)state;
+	x = build(HOSTS
+	    "targets:\n"
+	    "  many: {tags: [db], pick: 4}\n"
+	    STEPS);
+	assert_int_equal(hv_plan_make(x, 1, &p, &err), -1);
+	assert_string_equal(err.s, "target group many: pick 4, but only 3 "
+	    "hosts match");
+	hv_diag_init(&d);
+	assert_int_equal(hv_plan_check(x, &d), 1);
+	assert_non_null(strstr(d.text.s, "pick 4, but only 3 hosts match"));
+	hv_diag_release(&d);
+	hv_buf_release(&err);
+	hv_experiment_free(x);
+}
+
+/* validate sees what any seed's plan would refuse, at its position. */
+static void
+test_plan_check_max_targets(void **state)
+{
+	struct hv_experiment	*x;
+	struct hv_diag		 d;
+
+	(void)state;
+	/* Two groups of one pick each from web: one seed may pick two. */
+	x = build(HOSTS
+	    "targets:\n"
+	    "  a: {tags: [web], pick: 1}\n"
+	    "  b: {tags: [web], pick: 1}\n"
+	    "method:\n"
+	    "  - {action: shell.run, on: a, with: {command: 'true'}}\n"
+	    "  - {action: shell.run, on: b, with: {command: 'true'}}\n"
+	    "safety:\n"
+	    "  max_targets: 1\n");
+	hv_diag_init(&d);
+	assert_int_equal(hv_plan_check(x, &d), 1);
+	assert_non_null(strstr(d.text.s, "plan.yaml:19:16: safety: actions "
+	    "may touch 2 hosts, more than max_targets 1"));
+	hv_diag_release(&d);
+	hv_experiment_free(x);
+	/* Probes and unused groups do not count; one group of all does. */
+	x = build(HOSTS
+	    "targets:\n"
+	    "  web: {tags: [web]}\n"
+	    "  db: {tags: [db]}\n"
+	    "steady_state:\n"
+	    "  - {name: p, probe: ssh, on: web, with: {command: 'true'}}\n"
+	    "method:\n"
+	    "  - {action: shell.run, on: db, with: {command: 'true'}}\n"
+	    "safety:\n"
+	    "  max_targets: 3\n");
+	hv_diag_init(&d);
+	assert_int_equal(hv_plan_check(x, &d), 0);
+	hv_diag_release(&d);
+	hv_experiment_free(x);
+}
+
 static void
 test_pick_is_a_sorted_subset(void **state)
 {
@@ -784,6 +849,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tags_and_names),
 		cmocka_unit_test(test_pick_counts),
+		cmocka_unit_test(test_pick_more_than_there_are),
+		cmocka_unit_test(test_plan_check_max_targets),
 		cmocka_unit_test(test_pick_is_a_sorted_subset),
 		cmocka_unit_test(test_pick_deterministic),
 		cmocka_unit_test(test_pick_independent),

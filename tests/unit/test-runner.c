@@ -33,6 +33,8 @@ static char	 events[4096];
 static int	 probe_calls[8];
 /* A loop the fakes schedule on. */
 static struct hv_loop *cur_loop;
+/* Options a test adds to its run: events, a stop handle, signals. */
+static struct hv_run_opts extra;
 /* When the last inject and revert of a fake action began (mono ms). */
 static int64_t	 last_inject_ms, last_revert_ms;
 
@@ -237,6 +239,7 @@ setup(void **state)
 	assert_int_equal(hv_store_open(f->db, &f->st, &err), 0);
 	events[0] = '\0';
 	memset(probe_calls, 0, sizeof probe_calls);
+	memset(&extra, 0, sizeof extra);
 	hv_log_level = HV_LOG_QUIET;
 	*state = f;
 	return 0;
@@ -278,7 +281,7 @@ run_yaml(struct fixture *f, const char *yaml, json_t **out,
 	if (x == NULL)
 		fail_msg("%s", d.text.s);
 	hv_diag_release(&d);
-	memset(&o, 0, sizeof o);
+	o = extra;
 	o.have_seed = 1;
 	o.seed = 7;
 	cur_loop = loop;
@@ -587,6 +590,134 @@ test_stop_while_journal_waits(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "faults")), 0);
 	json_decref(j);
 	hv_loop_free(loop);
+}
+
+static void
+stop_run(void *arg)
+{
+	hv_run_request_stop(arg, "halted by the scheduler");
+}
+
+/* A run is stopped through its handle, with no process signal. */
+static void
+test_request_stop(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_loop		*loop = hv_loop_new();
+	struct hv_run_ctl	 ctl;
+	json_t			*j;
+
+	memset(&ctl, 0, sizeof ctl);
+	extra.ctl = &ctl;
+	hv_loop_timer(loop, 150, stop_run, &ctl);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n"
+	    "  - pause: 20s\n"
+	    "rollbacks:\n"
+	    "  - {action: fake.action, with: {id: rb}}\n", &j, loop),
+	    HV_EXIT_ABORTED);
+	assert_string_equal(events, "inject:a revert:a inject:rb ");
+	assert_string_equal(run_field(j, "reason"), "halted by the scheduler");
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
+static int	hups;
+
+static int
+on_hup(int sig, void *arg)
+{
+	(void)arg;
+	if (sig != SIGHUP)
+		return 1;
+	hups++;
+	return 0;
+}
+
+static void
+raise_hup(void *arg)
+{
+	hv_loop_raise(arg, SIGHUP);
+}
+
+/* A caller that handles a signal itself (a reload) keeps the run going. */
+static void
+test_signal_handed_to_caller(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_loop	*loop = hv_loop_new();
+	json_t		*j;
+
+	hups = 0;
+	extra.on_signal = on_hup;
+	hv_loop_timer(loop, 100, raise_hup, loop);
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n"
+	    "  - pause: 400ms\n"
+	    "  - {action: fake.action, with: {id: b}}\n", &j, loop),
+	    HV_EXIT_OK);
+	assert_int_equal(hups, 1);
+	assert_string_equal(events, "inject:a inject:b revert:a ");
+	json_decref(j);
+	hv_loop_free(loop);
+}
+
+/* What the events callback saw, one letter a kind, and the phases. */
+static char	ev_kinds[256];
+static char	ev_phases[512];
+static int	ev_exit = -1;
+
+static void
+on_event(const struct hv_event *ev, void *arg)
+{
+	static const char	 letters[] = "RPSCsAFNV";
+	size_t			 n = strlen(ev_kinds);
+
+	(void)arg;
+	assert_non_null(ev->text);
+	if (n + 1 < sizeof ev_kinds) {
+		ev_kinds[n] = letters[ev->kind];
+		ev_kinds[n + 1] = '\0';
+	}
+	if (ev->kind == HV_EV_PHASE) {
+		strncat(ev_phases, ev->phase, sizeof ev_phases -
+		    strlen(ev_phases) - 2);
+		strcat(ev_phases, " ");
+	}
+	if (ev->kind == HV_EV_VERDICT)
+		ev_exit = ev->exit_code;
+}
+
+static void
+test_events(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+
+	ev_kinds[0] = ev_phases[0] = '\0';
+	ev_exit = -1;
+	extra.on_event = on_event;
+	assert_int_equal(run_yaml(f,
+	    "steady_state:\n"
+	    "  - {name: up, probe: fake.probe, with: {id: 0}}\n"
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: ok}}\n"
+	    "  - pause: 300ms\n"
+	    "watch: {every: 100ms, probes: [up]}\n", &j, NULL), HV_EXIT_OK);
+	assert_int_equal(ev_kinds[0], 'R');
+	assert_int_equal(ev_kinds[strlen(ev_kinds) - 1], 'V');
+	assert_int_equal(ev_exit, HV_EXIT_OK);
+	assert_non_null(strchr(ev_kinds, 'S'));
+	assert_non_null(strchr(ev_kinds, 'C'));
+	assert_non_null(strchr(ev_kinds, 's'));
+	assert_non_null(strchr(ev_kinds, 'F'));
+	assert_string_equal(ev_phases, "steady_before method steady_after "
+	    "rollback ");
+	/* The store knows the last phase the run was in. */
+	assert_string_equal(run_field(j, "phase"), "rollback");
+	json_decref(j);
 }
 
 static void
@@ -1076,6 +1207,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_signal_cancels_action_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_stop, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_signal_handed_to_caller,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_store_keeps_windows,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked_store_delays_inject,

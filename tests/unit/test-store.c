@@ -461,9 +461,13 @@ test_migrate_from_1(void **state)
 	unsigned char		 h[100];
 
 	hv_store_close(open_ok(f->path));
-	/* Back to schema 1 as it shipped: no mark, no phase, old alerts. */
+	/*
+	 * Back to schema 1 as it shipped: no mark, no phase, no tags, old
+	 * alerts.
+	 */
 	raw_sql(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 1;"
-	    "ALTER TABLE runs DROP COLUMN phase; DROP TABLE alerts;"
+	    "ALTER TABLE runs DROP COLUMN phase;"
+	    "ALTER TABLE runs DROP COLUMN tags_json; DROP TABLE alerts;"
 	    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, run_id INTEGER NOT"
 	    " NULL REFERENCES runs (id) ON DELETE CASCADE, name TEXT NOT NULL,"
 	    " probe TEXT NOT NULL, within_ms INTEGER NOT NULL, injected_at"
@@ -771,7 +775,7 @@ test_run_life(void **state)
 	    " 'seed': '42', 'gameday': null,"
 	    " 'vars': {'site': 'http://10.99.0.10'}, 'plan': ['web-1'],"
 	    " 'controller': 'ctl-1', 'pid': 4242, 'status': 'deviated',"
-	    " 'deviated': true, 'exit_code': 1,"
+	    " 'phase': null, 'deviated': true, 'exit_code': 1,"
 	    " 'reason': 'HighLatency did not fire within 30s',"
 	    " 'started_at': 1700000000000, 'ended_at': 1700000002000}");
 	EXPECT_JSON(json_object_get(j, "steps"), "["
@@ -1376,12 +1380,12 @@ test_runs_lists(void **state)
 	EXPECT_JSON(j, "["
 	    "{'id': 2, 'experiment': 'Web tier survives losing one node',"
 	    " 'file': 'experiments/web.yaml', 'status': 'completed',"
-	    " 'deviated': false, 'exit_code': 0, 'reason': null,"
+	    " 'phase': null, 'deviated': false, 'exit_code': 0, 'reason': null,"
 	    " 'seed': '42', 'started_at': 1700000000300,"
 	    " 'ended_at': 1700000000400, 'gameday': null},"
 	    "{'id': 3, 'experiment': 'Web tier survives losing one node',"
 	    " 'file': 'experiments/web.yaml', 'status': 'running',"
-	    " 'deviated': false, 'exit_code': null, 'reason': null,"
+	    " 'phase': null, 'deviated': false, 'exit_code': null, 'reason': null,"
 	    " 'seed': '42', 'started_at': 1700000000200,"
 	    " 'ended_at': null, 'gameday': null}]");
 	json_decref(j);
@@ -1400,7 +1404,7 @@ test_runs_lists(void **state)
 	EXPECT_JSON(json_array_get(j, 0), "{'id': 3,"
 	    " 'experiment': 'Web tier survives losing one node',"
 	    " 'file': 'experiments/web.yaml', 'status': 'running',"
-	    " 'deviated': false, 'exit_code': null, 'reason': null,"
+	    " 'phase': null, 'deviated': false, 'exit_code': null, 'reason': null,"
 	    " 'seed': '42', 'started_at': 1700000000200, 'ended_at': null,"
 	    " 'gameday': null, 'pid': 4242, 'controller': 'ctl-1'}");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(j,
