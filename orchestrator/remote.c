@@ -132,9 +132,10 @@ judge_action(struct hv_call *call, const struct hv_ssh_res *res)
 		    (long long)res->elapsed_ms);
 	else if (res->exit_signal != NULL)
 		hv_error(err, "killed by SIG%s", res->exit_signal);
-	else if (res->exit_status != 0)
+	else if (res->exit_status != 0) {
 		hv_error(err, "exit status %d", res->exit_status);
-	else {
+		call->again = res->exit_status == HV_REMOTE_NOT_YET;
+	} else {
 		hv_call_done(call, 1);
 		return;
 	}

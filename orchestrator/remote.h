@@ -51,6 +51,13 @@ struct hv_host;
 #define HV_REMOTE_DIR	"/tmp/havoc"
 #define HV_KEEP_DIR	"/var/tmp/havoc"
 
+/*
+ * The exit status of a host command that could not act yet: an inject
+ * whose revert has begun, a revert whose inject (or dead-man timer)
+ * still holds the fault's lock. A call that ends so is marked again.
+ */
+#define HV_REMOTE_NOT_YET	75
+
 /* The hooks of every SSH command action. */
 int	 hv_remote_start(struct hv_call *);
 int	 hv_remote_revert(struct hv_call *);
