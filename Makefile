@@ -7,6 +7,7 @@
 #   make check        style and static checks, then make test
 #   make bench        the benchmarks: start-up, SSH fan-out (needs root
 #                     for the lab), reports over 10,000 runs
+#   make bench-daemon the game-day daemon against cron (30 minutes)
 #   make fuzz         fuzz every loader for FUZZ_SECONDS each (clang)
 #   make install      honours PREFIX and DESTDIR
 #
@@ -15,6 +16,7 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 DESTDIR	?=
 
 CC		?= cc
@@ -46,7 +48,10 @@ LIBS		= $(PKG_LIBS) -lm
 # The data flow, left to right: YAML in, plan, run, drivers, store, out.
 SRCS	:= $(wildcard orchestrator/*.c orchestrator/actions/*.c \
 	   probes/*.c reports/*.c)
-OBJS	:= $(SRCS:%.c=$(BUILD)/%.o)
+# The shell function library of host commands, built in as C made by
+# hostlib.awk (under the build folder; never checked in).
+HOSTLIB	:= orchestrator/actions/hostlib.sh
+OBJS	:= $(SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/hostlib.o
 LIBOBJS	:= $(filter-out $(BUILD)/orchestrator/main.o,$(OBJS))
 
 # Test programs that link havoc's modules (tests/tools/*.c).
@@ -59,7 +64,8 @@ UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
 .PHONY: all tools test unit unit-san integration lab-test check style demo \
-	bench deps install uninstall clean fuzz fuzz-replay fuzzers replayers
+	bench bench-daemon deps install uninstall clean fuzz fuzz-replay \
+	fuzzers replayers
 
 all: $(BUILD)/havoc $(TOOL_BINS)
 
@@ -68,6 +74,14 @@ $(BUILD)/havoc: $(OBJS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/hostlib.c: $(HOSTLIB) orchestrator/actions/hostlib.awk
+	@mkdir -p $(dir $@)
+	awk -f orchestrator/actions/hostlib.awk $(HOSTLIB) >$@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/gen/hostlib.o: $(BUILD)/gen/hostlib.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBOBJS) $(UNIT_HOBJS)
@@ -174,9 +188,17 @@ bench: deps
 	@bash tests/bench/report.sh $(BUILD)/havoc
 	@bash tests/bench/aws.sh $(BUILD)/havoc
 
-# Style: banned functions, and library headers only behind their seam.
+bench-daemon: deps
+	$(MAKE) all
+	@bash tests/bench/gameday-daemon.sh $(BUILD)/havoc
+
+# Style: banned functions, and library headers only behind their seam;
+# the host shell library parses (sh -n, bash -n) and passes shellcheck.
 style:
 	@sh tests/style.sh
+	sh -n $(HOSTLIB)
+	bash -n $(HOSTLIB)
+	shellcheck -s sh $(HOSTLIB)
 
 # cppcheck does not read system headers: tests/cppcheck.h tells it what
 # it must know of them.
@@ -190,9 +212,14 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BUILD)/havoc $(DESTDIR)$(BINDIR)/havoc
 	install -m 644 man/havoc.1 $(DESTDIR)$(MANDIR)/man1/havoc.1
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/havoc-daemon.service \
+	    >$(DESTDIR)$(UNITDIR)/havoc-daemon.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/havoc-daemon.service
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/havoc $(DESTDIR)$(MANDIR)/man1/havoc.1
+	rm -f $(DESTDIR)$(BINDIR)/havoc $(DESTDIR)$(MANDIR)/man1/havoc.1 \
+	    $(DESTDIR)$(UNITDIR)/havoc-daemon.service
 
 clean:
 	rm -rf build

@@ -498,7 +498,6 @@ list_done(struct hv_http *h, void *arg)
 	root = NULL;
 	op->h = NULL;
 	hv_http_free(h);
-	h = NULL;
 	if (op->nex == 0) {
 		hv_buf_printf(&call->out, "no silence of %s in force",
 		    call->tag);
