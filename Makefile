@@ -8,6 +8,7 @@
 #   make bench        the benchmarks: start-up, SSH fan-out (needs root
 #                     for the lab), reports over 10,000 runs
 #   make bench-daemon the game-day daemon against cron (30 minutes)
+#   make fuzz         fuzz every loader for FUZZ_SECONDS each (clang)
 #   make install      honours PREFIX and DESTDIR
 #
 # SANITIZE=address,undefined builds into build/san instead of build.
@@ -63,7 +64,8 @@ UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
 .PHONY: all tools test unit unit-san integration lab-test check style demo \
-	bench bench-daemon deps install uninstall clean
+	bench bench-daemon deps install uninstall clean fuzz fuzz-replay \
+	fuzzers replayers
 
 all: $(BUILD)/havoc $(TOOL_BINS)
 
@@ -113,6 +115,50 @@ unit: $(UNIT_BINS) $(BUILD)/havoc
 unit-san:
 	$(MAKE) SANITIZE=address,undefined unit
 
+# Fuzzing (tests/fuzz/README.md): a target per loader, fuzz-NAME.c, with
+# its seed corpus in tests/fuzz/corpus/NAME and the inputs that once
+# crashed it in tests/fuzz/crashes/NAME. `make fuzz` runs each target
+# under libFuzzer (clang) with ASan and UBSan for FUZZ_SECONDS; `make
+# fuzz-replay` (part of make test) replays the corpus and the crash files
+# through the same targets built with cc and the sanitizers.
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_NAMES	:= $(FUZZ_SRCS:tests/fuzz/fuzz-%.c=%)
+FUZZ_HOBJS	:= $(BUILD)/tests/fuzz/fuzz.o
+FUZZ_SECONDS	?= 60
+FUZZ_CC		?= clang
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+
+$(BUILD)/fuzzers/%: $(BUILD)/tests/fuzz/fuzz-%.o $(FUZZ_HOBJS) $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(BUILD)/replay/%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay.o \
+    $(FUZZ_HOBJS) $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Kept between builds, as make would remove them as intermediates.
+.SECONDARY: $(FUZZ_SRCS:%.c=$(BUILD)/%.o) $(FUZZ_HOBJS) \
+    $(BUILD)/tests/fuzz/replay.o
+
+fuzzers: $(FUZZ_NAMES:%=$(BUILD)/fuzzers/%)
+replayers: $(FUZZ_NAMES:%=$(BUILD)/replay/%)
+
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) \
+	    SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+	    WARN="$(WARN) -Wno-missing-field-initializers" fuzzers
+	@sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-replay:
+	$(MAKE) SANITIZE=address,undefined replayers
+	@for t in $(FUZZ_NAMES); do \
+	    printf 'replay %-12s ' "$$t"; \
+	    build/san/replay/$$t tests/fuzz/corpus/$$t \
+	        tests/fuzz/crashes/$$t || exit 1; \
+	done
+
 # Integration tests: the real binary against real local servers.
 integration: all
 	@sh tests/integration/all.sh $(BUILD)/havoc
@@ -127,6 +173,7 @@ deps:
 test: deps
 	$(MAKE) all unit
 	$(MAKE) unit-san
+	$(MAKE) fuzz-replay
 	$(MAKE) integration
 	$(MAKE) lab-test
 
@@ -178,4 +225,5 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
-	$(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.d)
+	$(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%.d) \
+	$(wildcard $(BUILD)/tests/fuzz/*.d)

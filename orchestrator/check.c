@@ -112,6 +112,15 @@ hv_ck_dup(struct hv_diag *d, const struct hv_node *map, const char *key,
 	return s != NULL ? hv_xstrdup(s) : NULL;
 }
 
+char *
+hv_ck_text(struct hv_diag *d, const struct hv_node *map, const char *key,
+    const char *what)
+{
+	if (hv_ck_str(d, map, key, what) == NULL)
+		return NULL;
+	return hv_shown_text(hv_node_get(map, key)->shown);
+}
+
 /* A duration field; 0 when absent, -1 after reporting a bad one. */
 int64_t
 hv_ck_ms(struct hv_diag *d, const struct hv_node *map, const char *key,
@@ -123,9 +132,13 @@ hv_ck_ms(struct hv_diag *d, const struct hv_node *map, const char *key,
 	if (s == NULL)
 		return 0;
 	if (hv_parse_duration(s, &ms) == -1) {
-		hv_diag_node(d, hv_node_get(map, key), "%s.%s: \"%s\" is "
-		    "not "
-		    "a duration (like 250ms, 5s, 2m, 1h)", what, key, s);
+		if (hv_duration_too_long(s))
+			hv_diag_node(d, hv_node_get(map, key), "%s.%s: \"%s\" "
+			    "is longer than 3650d", what, key, s);
+		else
+			hv_diag_node(d, hv_node_get(map, key), "%s.%s: \"%s\" "
+			    "is not a duration (like 250ms, 5s, 2m, 1h)", what,
+			    key, s);
 		return -1;
 	}
 	return ms;
@@ -169,10 +182,10 @@ hv_ck_bool(struct hv_diag *d, const struct hv_node *map, const char *key,
 	return v;
 }
 
-/* A string or a list of strings, as a new array of new strings. */
-char **
-hv_ck_strlist(struct hv_diag *d, const struct hv_node *map, const char *key,
-    const char *what, size_t *count)
+/* A string or a list of them; their texts for people if shown is set. */
+static char **
+strlist(struct hv_diag *d, const struct hv_node *map, const char *key,
+    const char *what, size_t *count, int shown)
 {
 	const struct hv_node	*n = hv_node_get(map, key);
 	char			**out = NULL;
@@ -183,7 +196,7 @@ hv_ck_strlist(struct hv_diag *d, const struct hv_node *map, const char *key,
 		return NULL;
 	if (n->kind == HV_NODE_SCALAR) {
 		out = hv_xcalloc(1, sizeof *out);
-		out[0] = hv_xstrdup(n->str);
+		out[0] = shown ? hv_shown_text(n->shown) : hv_xstrdup(n->str);
 		*count = 1;
 		return out;
 	}
@@ -201,9 +214,24 @@ hv_ck_strlist(struct hv_diag *d, const struct hv_node *map, const char *key,
 			    hv_node_kind_name(n->items[i]));
 			continue;
 		}
-		out[(*count)++] = hv_xstrdup(n->items[i]->str);
+		out[(*count)++] = shown ? hv_shown_text(n->items[i]->shown) :
+		    hv_xstrdup(n->items[i]->str);
 	}
 	return out;
+}
+
+char **
+hv_ck_strlist(struct hv_diag *d, const struct hv_node *map, const char *key,
+    const char *what, size_t *count)
+{
+	return strlist(d, map, key, what, count, 0);
+}
+
+char **
+hv_ck_textlist(struct hv_diag *d, const struct hv_node *map, const char *key,
+    const char *what, size_t *count)
+{
+	return strlist(d, map, key, what, count, 1);
 }
 
 void

@@ -34,7 +34,17 @@ const char	*hv_ck_str(struct hv_diag *, const struct hv_node *map,
 /* The same, new. */
 char		*hv_ck_dup(struct hv_diag *, const struct hv_node *map,
 		    const char *key, const char *what);
-/* A duration field; 0 when absent, -1 after reporting a bad one. */
+/*
+ * A text for people (a title, a name; new): its shown spelling as
+ * people read it (node.h), so that a secret in it is printed and stored
+ * as its reference, never its value.
+ */
+char		*hv_ck_text(struct hv_diag *, const struct hv_node *map,
+		    const char *key, const char *what);
+/*
+ * A duration field; 0 when absent, -1 after reporting a bad one (or one
+ * longer than HV_DURATION_MAX_MS).
+ */
 int64_t		 hv_ck_ms(struct hv_diag *, const struct hv_node *map,
 		    const char *key, const char *what);
 /* An integer field in [min, max]; def when absent or bad. */
@@ -46,6 +56,9 @@ int		 hv_ck_bool(struct hv_diag *, const struct hv_node *map,
 		    const char *key, const char *what, int def);
 /* A string or a list of strings, as a new array of new strings. */
 char		**hv_ck_strlist(struct hv_diag *, const struct hv_node *map,
+		    const char *key, const char *what, size_t *count);
+/* The same, as texts for people (see hv_ck_text()). */
+char		**hv_ck_textlist(struct hv_diag *, const struct hv_node *map,
 		    const char *key, const char *what, size_t *count);
 /* Frees what hv_ck_strlist() returned; accepts NULL. */
 void		 hv_strlist_free(char **, size_t);

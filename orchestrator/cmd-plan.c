@@ -25,8 +25,7 @@ cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_plan		 plan;
 	struct hv_buf		 err = HV_BUF_INIT;
 	const char		**vars;
-	unsigned long long	 seed = 0;
-	char			*end;
+	uint64_t		 seed = 0;
 	int			 c, have_seed = 0, rc = 0;
 
 	memset(&lo, 0, sizeof lo);
@@ -43,10 +42,10 @@ cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 			vars[lo.nvars++] = optarg;
 			break;
 		case 's':
-			seed = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || *optarg == '-') {
+			if (hv_parse_u64(optarg, &seed) == -1) {
 				rc = hv_cmd_usage_error(cmd, "--seed needs a "
-				    "number");
+				    "number from 0 to %llu, not \"%s\"",
+				    (unsigned long long)UINT64_MAX, optarg);
 				goto out;
 			}
 			have_seed = 1;

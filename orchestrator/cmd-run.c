@@ -1,10 +1,14 @@
 /*
  * cmd-run.c - havoc run: one experiment, now.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -20,10 +24,15 @@ static const char help[] =
 "  --dry-run          plan only: print every step, host and revert\n"
 "  --db PATH          the database (else $HAVOC_DB, else ./havoc.db)\n"
 "  --var NAME=VALUE   set or override a variable (repeatable)\n"
+"  --var-env NAME=VAR set or override a variable with the value of the\n"
+"                     environment variable VAR: a secret, shown as\n"
+"                     ${env.VAR} in plans, logs, the journal and the\n"
+"                     database, and read again by havoc recover\n"
 "  --seed N           the seed for target picks (replays a run)\n"
 "  --export PATH      write the run's record from the store as JSON\n"
 "                     (--journal PATH, its old name, still works)\n"
 "  --junit PATH       write the run as JUnit XML to PATH, for CI\n"
+"                     (both paths are checked before the run starts)\n"
 "  --quiet            print the verdict only\n"
 "  --verbose          print every sample and debug detail\n"
 "\nexit: 0 held, 1 deviated, 2 aborted, 3 rollback failed (run havoc\n"
@@ -124,6 +133,55 @@ write_junit(struct hv_store *st, int64_t run, const char *path)
 	return rc;
 }
 
+/*
+ * Checks before anything runs that path can be written (--export,
+ * --junit), so that a bad one stops the run at once, not after its
+ * faults: it is opened for writing, made if need be (*created then says
+ * so, for it to go again if no run comes), and closed. Opening does not
+ * wait for a FIFO's reader. -1 with the reason in err.
+ */
+static int
+check_output(const char *path, int *created, struct hv_buf *err)
+{
+	struct stat	st;
+	int		fd, isdir;
+
+	*created = 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK,
+	    0644);
+	if (fd != -1)
+		*created = 1;
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return hv_error(err, "%s: %s", path, errno == ENXIO ?
+		    "no process reads it" : strerror(errno));
+	isdir = fstat(fd, &st) == -1 || S_ISDIR(st.st_mode);
+	close(fd);
+	if (isdir)
+		return hv_error(err, "%s: %s", path, strerror(EISDIR));
+	return 0;
+}
+
+/* NAME=VALUE (or NAME=VAR) with a name, and text the journal can keep. */
+static int
+check_var(const struct hv_cmd *cmd, const char *opt, const char *arg,
+    int env)
+{
+	const char	*eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return hv_cmd_usage_error(cmd, "%s needs NAME=%s, not \"%s\"",
+		    opt, env ? "VAR" : "VALUE", arg);
+	if (!hv_utf8_valid(arg))
+		return hv_cmd_usage_error(cmd, "%s: \"%.*s\" is not UTF-8 "
+		    "text", opt, (int)(eq - arg), arg);
+	if (env && getenv(eq + 1) == NULL)
+		return hv_cmd_usage_error(cmd, "%s %.*s: environment variable "
+		    "%s is not set", opt, (int)(eq - arg), arg, eq + 1);
+	return 0;
+}
+
 static int
 cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 {
@@ -131,6 +189,7 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "var", required_argument, NULL, 'V' },
+		{ "var-env", required_argument, NULL, 'E' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "export", required_argument, NULL, 'j' },
 		{ "journal", required_argument, NULL, 'j' },
@@ -150,14 +209,15 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_buf		 err = HV_BUF_INIT;
 	const char		*db = NULL, *export = NULL, *junit = NULL;
 	const char		**vars = NULL;
-	char			*end;
-	int			 c, dry = 0, rc;
+	unsigned char		*env = NULL;
+	int			 c, dry = 0, rc, new_export = 0, new_junit = 0;
 
 	memset(&lo, 0, sizeof lo);
 	memset(&ro, 0, sizeof ro);
-	vars = calloc((size_t)argc, sizeof *vars);
+	vars = hv_xcalloc((size_t)argc, sizeof *vars);
+	env = hv_xcalloc((size_t)argc, sizeof *env);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "nd:V:s:j:qvh", longopts,
+	while ((c = getopt_long(argc, argv, "nd:V:E:s:j:qvh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -167,18 +227,19 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			db = optarg;
 			break;
 		case 'V':
-			if (strchr(optarg, '=') == NULL || *optarg == '=') {
-				rc = hv_cmd_usage_error(cmd, "--var needs "
-				    "NAME=VALUE, not \"%s\"", optarg);
+		case 'E':
+			if ((rc = check_var(cmd, c == 'E' ? "--var-env" :
+			    "--var", optarg, c == 'E')) != 0)
 				goto out;
-			}
+			env[lo.nvars] = c == 'E';
 			vars[lo.nvars++] = optarg;
 			break;
 		case 's':
-			ro.seed = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || *optarg == '-') {
+			/* 99999999999999999999 was clamped, silently. */
+			if (hv_parse_u64(optarg, &ro.seed) == -1) {
 				rc = hv_cmd_usage_error(cmd, "--seed needs a "
-				    "number, not \"%s\"", optarg);
+				    "number from 0 to %llu, not \"%s\"",
+				    (unsigned long long)UINT64_MAX, optarg);
 				goto out;
 			}
 			ro.have_seed = 1;
@@ -208,7 +269,14 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		rc = hv_cmd_usage_error(cmd, "one experiment file expected");
 		goto out;
 	}
+	if ((export != NULL && check_output(export, &new_export,
+	    &err) == -1) || (junit != NULL && check_output(junit,
+	    &new_junit, &err) == -1)) {
+		rc = hv_cmd_usage_error(cmd, "cannot write %s", err.s);
+		goto out;
+	}
 	lo.vars = vars;
+	lo.env = env;
 	if ((x = hv_cmd_load(argv[optind], &lo)) == NULL) {
 		rc = HV_EXIT_DATAERR;
 		goto out;
@@ -222,8 +290,8 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 		hv_plan_print(x, &plan, stdout);
-		hv_cmd_print_replay(stdout, argv[optind], vars, lo.nvars,
-		    (unsigned long long)ro.seed);
+		hv_cmd_print_replay_env(stdout, argv[optind], vars, env,
+		    lo.nvars, (unsigned long long)ro.seed);
 		hv_plan_release(&plan);
 		rc = 0;
 		goto out;
@@ -243,21 +311,30 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	if (junit != NULL && res.run != 0 &&
 	    write_junit(st, res.run, junit) == -1 && rc == 0)
 		rc = HV_EXIT_ABORTED;
+	if (res.run != 0)
+		new_export = new_junit = 0;	/* written: they stay */
 	print_verdict(st, &res, hv_cmd_db_path(db));
 	hv_run_result_release(&res);
 out:
+	/* No run, no record: a file made only for the check goes again. */
+	if (new_export)
+		(void)unlink(export);
+	if (new_junit)
+		(void)unlink(junit);
 	hv_loop_free(loop);
 	hv_store_close(st);
 	hv_experiment_free(x);
 	hv_buf_release(&err);
 	free(vars);
+	free(env);
 	return rc;
 }
 
 const struct hv_cmd hv_cmd_run = {
 	.name = "run",
 	.args = "FILE [--dry-run] [--db PATH] [--var NAME=VALUE]... "
-	    "[--seed N] [--export PATH] [--junit PATH] [--quiet|--verbose]",
+	    "[--var-env NAME=VAR]... [--seed N] [--export PATH] "
+	    "[--junit PATH] [--quiet|--verbose]",
 	.summary = "run one experiment now",
 	.help = help,
 	.exec = cmd_run,

@@ -91,6 +91,13 @@ void
 hv_cmd_print_replay(FILE *f, const char *path, const char **vars,
     size_t nvars, unsigned long long seed)
 {
+	hv_cmd_print_replay_env(f, path, vars, NULL, nvars, seed);
+}
+
+void
+hv_cmd_print_replay_env(FILE *f, const char *path, const char **vars,
+    const unsigned char *env, size_t nvars, unsigned long long seed)
+{
 	struct hv_buf	b = HV_BUF_INIT;
 	size_t		i;
 
@@ -98,7 +105,8 @@ hv_cmd_print_replay(FILE *f, const char *path, const char **vars,
 	hv_shell_quote(&b, path);
 	hv_buf_printf(&b, " --seed %llu", seed);
 	for (i = 0; i < nvars; i++) {
-		hv_buf_puts(&b, " --var ");
+		hv_buf_puts(&b, env != NULL && env[i] ? " --var-env " :
+		    " --var ");
 		hv_shell_quote(&b, vars[i]);
 	}
 	fprintf(f, "to run exactly this plan: %s\n", b.s);

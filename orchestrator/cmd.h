@@ -58,6 +58,10 @@ struct hv_store *hv_cmd_store(const char *opt, int mode, int *exit_code);
  */
 void	 hv_cmd_print_replay(FILE *, const char *path, const char **vars,
 	    size_t nvars, unsigned long long seed);
+/* The same where entry i is --var-env NAME=VAR when env[i] is set. */
+void	 hv_cmd_print_replay_env(FILE *, const char *path,
+	    const char **vars, const unsigned char *env, size_t nvars,
+	    unsigned long long seed);
 
 /*
  * Loads an experiment, printing every FILE:LINE:COLUMN problem to stderr.

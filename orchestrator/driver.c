@@ -661,6 +661,9 @@ hv_call_done(struct hv_call *c, int ok)
 	c->finished = 1;
 	c->ok = ok;
 	c->ended = hv_mono_ms();
+	/* Whatever a driver kept, a secret in it leaves as its reference. */
+	hv_redact(&c->out);
+	hv_redact(&c->err);
 	if (c->done != NULL)
 		c->done(c);
 }

@@ -69,9 +69,47 @@ add_var(struct hv_experiment *x, const char *name, size_t namelen,
 }
 
 /*
+ * --var (or --var-env) entry i as a variable; -1 after reporting it.
+ * A --var value is literal; a --var-env one is a secret, as ${env.VAR}.
+ */
+static int
+add_override(struct ck *c, const struct hv_load_opts *o, size_t i)
+{
+	const char	*arg = o->vars[i], *eq, *val;
+	const char	*opt = o->env != NULL && o->env[i] ? "--var-env" :
+			    "--var";
+	char		*ref;
+
+	if ((eq = strchr(arg, '=')) == NULL || eq == arg) {
+		hv_diag_at(c->d, opt, 1, 1, "expected NAME=%s, not \"%s\"",
+		    o->env != NULL && o->env[i] ? "VARIABLE" : "VALUE", arg);
+		return -1;
+	}
+	if (o->env == NULL || !o->env[i]) {
+		add_var(c->x, arg, (size_t)(eq - arg), hv_xstrdup(eq + 1),
+		    hv_expand_literal(eq + 1), 0);
+		return 0;
+	}
+	if ((val = getenv(eq + 1)) == NULL) {
+		hv_diag_at(c->d, opt, 1, 1, "environment variable %s is not "
+		    "set", eq + 1);
+		/* Reported once: its uses say nothing more. */
+		add_var(c->x, arg, (size_t)(eq - arg), hv_xstrdup(""),
+		    hv_xstrdup(""), 0);
+		c->x->vars[c->x->nvars - 1].broken = 1;
+		return -1;
+	}
+	ref = hv_xasprintf("${env.%s}", eq + 1);
+	hv_secret_add(val, ref);
+	add_var(c->x, arg, (size_t)(eq - arg), hv_xstrdup(val), ref, 1);
+	return 0;
+}
+
+/*
  * vars: in order, then the --var names the file does not have. A value
  * may use ${env.*}, ${file:*}, the variables before it and any --var;
- * --var values are literal and replace the file's.
+ * --var values are literal and replace the file's. Values are bounded
+ * in size and in how deep variables use variables (expand.h).
  */
 static void
 load_vars(struct ck *c, const struct hv_node *vars,
@@ -80,25 +118,18 @@ load_vars(struct ck *c, const struct hv_node *vars,
 	struct hv_experiment	*x = c->x;
 	struct hv_buf		 str = HV_BUF_INIT, shown = HV_BUF_INIT;
 	struct hv_buf		 err = HV_BUF_INIT;
-	const char		*eq, *over;
+	const char		*over;
 	unsigned		 flags;
 	size_t			 i, n = 0;
+	int			 depth;
 
 	if (hv_ck_map(c->d, vars, "vars"))
 		n = vars->n;
 	x->vars = hv_xcalloc(n + (o != NULL ? o->nvars : 0) + 1,
 	    sizeof *x->vars);
 	/* --var names first, so values in the file can use them. */
-	for (i = 0; o != NULL && i < o->nvars; i++) {
-		if ((eq = strchr(o->vars[i], '=')) == NULL ||
-		    eq == o->vars[i]) {
-			hv_diag_at(c->d, "--var", 1, 1, "expected NAME=VALUE, "
-			    "not \"%s\"", o->vars[i]);
-			continue;
-		}
-		add_var(x, o->vars[i], (size_t)(eq - o->vars[i]),
-		    hv_xstrdup(eq + 1), hv_xstrdup(eq + 1), 0);
-	}
+	for (i = 0; o != NULL && i < o->nvars; i++)
+		(void)add_override(c, o, i);
 	c->ex.vars = x->vars;
 	for (i = 0; i < n; i++) {
 		if ((over = var_override(o, vars->keys[i]->str)) != NULL)
@@ -111,6 +142,7 @@ load_vars(struct ck *c, const struct hv_node *vars,
 		}
 		flags = 0;
 		c->ex.nvars = x->nvars;
+		depth = hv_expand_depth(&c->ex, vars->items[i]->raw);
 		if (hv_expand(&c->ex, vars->items[i]->raw, &str, &shown, &flags,
 		    &err) == -1) {
 			hv_diag_node(c->d, vars->items[i], "vars.%s: %s",
@@ -127,6 +159,7 @@ load_vars(struct ck *c, const struct hv_node *vars,
 		add_var(x, vars->keys[i]->str, strlen(vars->keys[i]->str),
 		    hv_buf_detach(&str), hv_buf_detach(&shown),
 		    (flags & HV_EXP_SECRET) != 0);
+		x->vars[x->nvars - 1].depth = depth;
 	}
 	hv_buf_release(&str);
 	hv_buf_release(&shown);
@@ -271,7 +304,8 @@ mark_shell(struct ck *c, const struct hv_driver *d, const struct hv_node *with)
 	for (i = 0; i < with->n; i++) {
 		p = hv_param_find(d->params, with->keys[i]->str);
 		if (p == NULL || p->type != HV_T_SHELL ||
-		    with->items[i]->kind != HV_NODE_SCALAR)
+		    with->items[i]->kind != HV_NODE_SCALAR ||
+		    with->items[i]->failed)
 			continue;
 		with->items[i]->shell = 1;
 		hv_expand_tree(&c->ex, with->items[i], c->d);
@@ -488,7 +522,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		return;
 	}
 	hv_ck_keys(c->d, n, step_keys, "a step");
-	s->name = hv_ck_dup(c->d, n, "name", "step");
+	s->name = hv_ck_text(c->d, n, "name", "step");
 	action = hv_node_get(n, "action");
 	probe = hv_node_get(n, "probe");
 	pause = hv_node_get(n, "pause");
@@ -504,7 +538,7 @@ load_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 		if ((ms = hv_ck_ms(c->d, n, "pause", "step")) >= 0)
 			s->pause_ms = ms;
 		if (s->name == NULL && pause->kind == HV_NODE_SCALAR)
-			s->name = hv_xasprintf("pause %s", pause->str);
+			s->name = hv_xasprintf("pause %s", pause->shown);
 		if (hv_node_get(n, "on") != NULL ||
 		    hv_node_get(n, "with") != NULL ||
 		    hv_node_get(n, "expect") != NULL ||
@@ -595,6 +629,7 @@ probe_ref(struct ck *c, const struct hv_node *n, const char *what)
 {
 	const char	*names[64];
 	const char	*hint;
+	char		*name;
 	size_t		 i, k = 0;
 	int		 idx;
 
@@ -603,7 +638,11 @@ probe_ref(struct ck *c, const struct hv_node *n, const char *what)
 		    hv_node_kind_name(n));
 		return -1;
 	}
-	if ((idx = hv_experiment_probe(c->x, n->str)) != -1)
+	/* Probe names are kept in their shown spelling. */
+	name = hv_shown_text(n->shown);
+	idx = hv_experiment_probe(c->x, name);
+	free(name);
+	if (idx != -1)
 		return idx;
 	for (i = 0; i < c->x->nsteady && k + 1 < HV_ARRAY_LEN(names); i++) {
 		if (c->x->steady[i].name != NULL)
@@ -730,7 +769,7 @@ load_alerts(struct ck *c, const struct hv_node *list)
 			continue;
 		x->nalerts++;
 		hv_ck_keys(c->d, n, alert_keys, "an alert");
-		s->name = hv_ck_dup(c->d, n, "name", "alert");
+		s->name = hv_ck_text(c->d, n, "name", "alert");
 		probe = hv_node_get(n, "probe");
 		if (hv_node_is_null(probe)) {
 			hv_diag_node(c->d, n, "an alert needs probe: (such as "
@@ -847,6 +886,7 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	struct hv_inventory	*inv;
 	struct ck		 c;
 	char			*tmp;
+	size_t			 budget = HV_EXPAND_BUDGET;
 	int			 before = diag->count;
 
 	x = hv_xcalloc(1, sizeof *x);
@@ -865,6 +905,7 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	c.x = x;
 	c.d = diag;
 	c.ex.dir = x->dir;
+	c.ex.budget = &budget;
 
 	if (!hv_ck_map(c.d, doc, "an experiment")) {
 		if (hv_node_is_null(doc))
@@ -887,14 +928,15 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	if (x->version != 1)
 		hv_diag_node(diag, hv_node_get(doc, "version"), "version %d is "
 		    "not supported (this havoc reads version 1)", x->version);
-	x->title = hv_ck_dup(c.d, doc, "title", "experiment");
+	x->title = hv_ck_text(c.d, doc, "title", "experiment");
 	if (x->title == NULL) {
 		tmp = hv_xstrdup(path);
 		x->title = hv_xstrdup(basename(tmp));
 		free(tmp);
 	}
-	x->description = hv_ck_dup(c.d, doc, "description", "experiment");
-	x->tags = hv_ck_strlist(c.d, doc, "tags", "experiment", &x->ntags);
+	x->description = hv_ck_text(c.d, doc, "description",
+	    "experiment");
+	x->tags = hv_ck_textlist(c.d, doc, "tags", "experiment", &x->ntags);
 	if (hv_ck_map(c.d, hv_node_get(doc, "ssh"), "ssh")) {
 		hv_ck_keys(c.d, hv_node_get(doc, "ssh"), hv_ssh_keys, "ssh");
 		hv_ssh_opts_load(c.d, hv_node_get(doc, "ssh"), &x->ssh, "ssh");

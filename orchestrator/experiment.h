@@ -58,6 +58,7 @@ struct hv_var {
 	char		*shown;		/* secrets as references */
 	int		 secret;
 	int		 broken;	/* its value had an error (reported) */
+	int		 depth;		/* variables within it: 0 for none */
 };
 
 struct hv_experiment {
@@ -102,12 +103,17 @@ struct hv_experiment {
 	size_t		 npreflight;
 };
 
-/* --var NAME=VALUE overrides, in order. */
+/*
+ * --var NAME=VALUE overrides, in order; the last one of a name wins.
+ * With env set, entry i whose env[i] is set is --var-env NAME=VAR: the
+ * value of the environment variable VAR, a secret shown as ${env.VAR}.
+ */
 struct hv_load_opts {
 	const char	**vars;
 	size_t		 nvars;
 	/* Inventory files loaded once for several experiments, or NULL. */
 	struct hv_inventory_cache *inventories;
+	const unsigned char *env;	/* NULL, or one flag per vars entry */
 };
 
 /*

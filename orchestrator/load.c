@@ -4,7 +4,10 @@
  * One document per file. Anchors and aliases are resolved by copying,
  * with a cap so that a file cannot expand into gigabytes ("billion
  * laughs"); merge keys (<<: *base) are honoured. Duplicate keys are
- * errors, as silently taking the last one hides mistakes.
+ * errors, as silently taking the last one hides mistakes; they are found
+ * with a hash, so that a map of many keys loads in linear time. A node
+ * an anchor names is never freed before the parse ends (see bury()). A
+ * UTF-8 byte order mark at the start is skipped.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +30,18 @@ struct parser {
 	struct hv_diag	*diag;
 	struct anchor	*anchors;
 	size_t		 nanchors;
+	size_t		 anchors_cap;
+	size_t		*anchor_slots;	/* hash: anchor index + 1 */
+	size_t		 anchor_slots_cap;
 	size_t		 nodes;
 	int		 failed;	/* a syntax error: stop */
 	struct hv_node	*graveyard;	/* dropped nodes anchors may name */
 };
 
-/* Keeps a dropped node alive until the parse ends: an anchor may name it. */
+/*
+ * Keeps a dropped node alive until the parse ends: an anchor may name it
+ * (even a merge key: "? &a <<"), and a later alias copies it.
+ */
 static void
 bury(struct parser *p, struct hv_node *n)
 {
@@ -90,16 +99,142 @@ is_null_scalar(const yaml_event_t *ev)
 	    strcmp(v, "NULL") == 0;
 }
 
+static size_t	key_hash(const char *);
+
+/* Indexes anchor i by name; a later anchor of the same name wins. */
+static void
+anchor_index(struct parser *p, size_t i)
+{
+	size_t	h, j;
+
+	h = key_hash(p->anchors[i].name) & (p->anchor_slots_cap - 1);
+	while ((j = p->anchor_slots[h]) != 0) {
+		if (strcmp(p->anchors[j - 1].name, p->anchors[i].name) == 0)
+			break;
+		h = (h + 1) & (p->anchor_slots_cap - 1);
+	}
+	p->anchor_slots[h] = i + 1;
+}
+
 static void
 add_anchor(struct parser *p, const yaml_char_t *name, struct hv_node *n)
 {
+	size_t	i;
+
 	if (name == NULL)
 		return;
-	p->anchors = hv_xreallocarray(p->anchors, p->nanchors + 1,
-	    sizeof *p->anchors);
+	if (p->nanchors == p->anchors_cap) {
+		p->anchors_cap = p->anchors_cap == 0 ? 16 : p->anchors_cap * 2;
+		p->anchors = hv_xreallocarray(p->anchors, p->anchors_cap,
+		    sizeof *p->anchors);
+	}
 	p->anchors[p->nanchors].name = hv_xstrdup((const char *)name);
 	p->anchors[p->nanchors].node = n;
 	p->nanchors++;
+	if (p->nanchors * 2 > p->anchor_slots_cap) {
+		free(p->anchor_slots);
+		p->anchor_slots_cap = p->anchors_cap * 4;
+		p->anchor_slots = hv_xcalloc(p->anchor_slots_cap,
+		    sizeof *p->anchor_slots);
+		for (i = 0; i < p->nanchors; i++)
+			anchor_index(p, i);
+	} else
+		anchor_index(p, p->nanchors - 1);
+}
+
+/* The node the last anchor called name names, or NULL. */
+static struct hv_node *
+find_anchor(const struct parser *p, const char *name)
+{
+	size_t	h, j;
+
+	if (p->anchor_slots_cap == 0)
+		return NULL;
+	h = key_hash(name) & (p->anchor_slots_cap - 1);
+	while ((j = p->anchor_slots[h]) != 0) {
+		if (strcmp(p->anchors[j - 1].name, name) == 0)
+			return p->anchors[j - 1].node;
+		h = (h + 1) & (p->anchor_slots_cap - 1);
+	}
+	return NULL;
+}
+
+/*
+ * The keys of one map being built, hashed: slots hold an item index + 1,
+ * 0 for empty. Maps of a few keys are searched without it.
+ */
+struct keyset {
+	size_t	*slots;
+	size_t	 cap;		/* a power of two, or 0 */
+};
+
+#define KEYSET_MIN	8	/* keys before a map gets a hash */
+
+static size_t
+key_hash(const char *s)
+{
+	size_t	h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void
+keyset_put(struct keyset *ks, const struct hv_node *map, size_t idx)
+{
+	size_t	i;
+
+	i = key_hash(map->keys[idx]->str) & (ks->cap - 1);
+	while (ks->slots[i] != 0)
+		i = (i + 1) & (ks->cap - 1);
+	ks->slots[i] = idx + 1;
+}
+
+/* Makes room for map's keys and one more, at most half full. */
+static void
+keyset_grow(struct keyset *ks, const struct hv_node *map)
+{
+	size_t	i;
+
+	if (map->n + 1 < KEYSET_MIN || (map->n + 1) * 2 <= ks->cap)
+		return;
+	free(ks->slots);
+	ks->cap = ks->cap == 0 ? 32 : ks->cap;
+	while ((map->n + 1) * 2 > ks->cap)
+		ks->cap *= 2;
+	ks->slots = hv_xcalloc(ks->cap, sizeof *ks->slots);
+	for (i = 0; i < map->n; i++)
+		keyset_put(ks, map, i);
+}
+
+/* The key node of name in map, or NULL. */
+static struct hv_node *
+keyset_find(const struct keyset *ks, const struct hv_node *map,
+    const char *name)
+{
+	size_t	i, idx;
+
+	if (ks->cap == 0)
+		return hv_node_key(map, name);
+	i = key_hash(name) & (ks->cap - 1);
+	while ((idx = ks->slots[i]) != 0) {
+		if (strcmp(map->keys[idx - 1]->str, name) == 0)
+			return map->keys[idx - 1];
+		i = (i + 1) & (ks->cap - 1);
+	}
+	return NULL;
+}
+
+/* Appends key: value to map and to its key set. */
+static void
+keyset_append(struct keyset *ks, struct hv_node *map, struct hv_node *key,
+    struct hv_node *val)
+{
+	keyset_grow(ks, map);
+	hv_node_append(map, key, val);
+	if (ks->cap != 0)
+		keyset_put(ks, map, map->n - 1);
 }
 
 static size_t
@@ -117,15 +252,12 @@ static struct hv_node *
 resolve_alias(struct parser *p, const yaml_event_t *ev)
 {
 	const char	*name = (const char *)ev->data.alias.anchor;
-	struct hv_node	*copy;
-	size_t		 i;
+	struct hv_node	*copy, *n;
 	int		 line = (int)ev->start_mark.line + 1;
 	int		 col = (int)ev->start_mark.column + 1;
 
-	for (i = p->nanchors; i > 0; i--) {
-		if (strcmp(p->anchors[i - 1].name, name) != 0)
-			continue;
-		p->nodes += count_nodes(p->anchors[i - 1].node);
+	if ((n = find_anchor(p, name)) != NULL) {
+		p->nodes += count_nodes(n);
 		if (p->nodes > MAX_NODES) {
 			hv_diag_at(p->diag, p->file, line, col,
 			    "yaml: aliases expand to more than %d nodes",
@@ -133,7 +265,7 @@ resolve_alias(struct parser *p, const yaml_event_t *ev)
 			p->failed = 1;
 			return NULL;
 		}
-		copy = hv_node_dup(p->anchors[i - 1].node);
+		copy = hv_node_dup(n);
 		copy->line = line;
 		copy->col = col;
 		return copy;
@@ -166,14 +298,23 @@ make_scalar(struct parser *p, const yaml_event_t *ev)
 
 /* Copies the entries of src (a map) that dst does not have. */
 static void
-merge_into(struct hv_node *dst, const struct hv_node *src)
+merge_into(struct parser *p, struct keyset *ks, struct hv_node *dst,
+    const struct hv_node *src)
 {
 	size_t	i;
 
 	for (i = 0; i < src->n; i++) {
-		if (hv_node_key(dst, src->keys[i]->str) != NULL)
+		if (keyset_find(ks, dst, src->keys[i]->str) != NULL)
 			continue;
-		hv_node_append(dst, hv_node_dup(src->keys[i]),
+		/* The copies count against the cap, as aliases do. */
+		p->nodes += count_nodes(src->items[i]) + 1;
+		if (p->nodes > MAX_NODES) {
+			hv_diag_node(p->diag, src->keys[i], "yaml: merges "
+			    "expand to more than %d nodes", MAX_NODES);
+			p->failed = 1;
+			return;
+		}
+		keyset_append(ks, dst, hv_node_dup(src->keys[i]),
 		    hv_node_dup(src->items[i]));
 	}
 }
@@ -182,6 +323,7 @@ static struct hv_node *
 parse_mapping(struct parser *p, yaml_event_t *start, int depth)
 {
 	struct hv_node	*map, *key, *val, *prev, **merges = NULL;
+	struct keyset	 ks = { NULL, 0 };
 	yaml_event_t	 ev;
 	size_t		 nmerges = 0, i, j;
 
@@ -197,14 +339,16 @@ parse_mapping(struct parser *p, yaml_event_t *start, int depth)
 		}
 		key = parse_node(p, &ev, depth + 1);
 		yaml_event_delete(&ev);
-		if (key == NULL || next_event(p, &ev) == -1) {
-			hv_node_free(key);
+		if (key == NULL)
+			break;
+		if (next_event(p, &ev) == -1) {
+			bury(p, key);
 			break;
 		}
 		val = parse_node(p, &ev, depth + 1);
 		yaml_event_delete(&ev);
 		if (val == NULL) {
-			hv_node_free(key);
+			bury(p, key);
 			break;
 		}
 		if (key->kind != HV_NODE_SCALAR) {
@@ -220,10 +364,11 @@ parse_mapping(struct parser *p, yaml_event_t *start, int depth)
 			merges = hv_xreallocarray(merges, nmerges + 1,
 			    sizeof *merges);
 			merges[nmerges++] = val;
-			hv_node_free(key);
+			/* It may carry an anchor that a later alias names. */
+			bury(p, key);
 			continue;
 		}
-		if ((prev = hv_node_key(map, key->str)) != NULL) {
+		if ((prev = keyset_find(&ks, map, key->str)) != NULL) {
 			hv_diag_node(p->diag, key,
 			    "duplicate key \"%s\" (first at line %d)", key->str,
 			    prev->line);
@@ -231,15 +376,18 @@ parse_mapping(struct parser *p, yaml_event_t *start, int depth)
 			bury(p, val);
 			continue;
 		}
-		hv_node_append(map, key, val);
+		keyset_append(&ks, map, key, val);
 	}
 	for (i = 0; i < nmerges; i++) {
-		if (merges[i]->kind == HV_NODE_MAP)
-			merge_into(map, merges[i]);
+		if (p->failed)
+			;	/* nothing more is built */
+		else if (merges[i]->kind == HV_NODE_MAP)
+			merge_into(p, &ks, map, merges[i]);
 		else if (merges[i]->kind == HV_NODE_SEQ) {
-			for (j = 0; j < merges[i]->n; j++) {
+			for (j = 0; j < merges[i]->n && !p->failed; j++) {
 				if (merges[i]->items[j]->kind == HV_NODE_MAP)
-					merge_into(map, merges[i]->items[j]);
+					merge_into(p, &ks, map,
+					    merges[i]->items[j]);
 			}
 		} else
 			hv_diag_node(p->diag, merges[i],
@@ -248,6 +396,7 @@ parse_mapping(struct parser *p, yaml_event_t *start, int depth)
 		bury(p, merges[i]);
 	}
 	free(merges);
+	free(ks.slots);
 	return map;
 }
 
@@ -316,7 +465,7 @@ parse_node(struct parser *p, yaml_event_t *ev, int depth)
 		return NULL;
 	}
 	if (p->failed) {
-		hv_node_free(n);
+		bury(p, n);
 		return NULL;
 	}
 	return n;
@@ -382,6 +531,11 @@ hv_yaml_parse(const char *name, const char *data, size_t len,
 		free(file);
 		return NULL;
 	}
+	/* A byte order mark says UTF-8, which the file is anyway. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
 	yaml_parser_set_input_string(&p.yp, (const unsigned char *)data, len);
 	yaml_parser_set_encoding(&p.yp, YAML_UTF8_ENCODING);
 	root = parse_stream(&p);
@@ -389,6 +543,7 @@ hv_yaml_parse(const char *name, const char *data, size_t len,
 	for (i = 0; i < p.nanchors; i++)
 		free(p.anchors[i].name);
 	free(p.anchors);
+	free(p.anchor_slots);
 	hv_node_free(p.graveyard);
 	/* Soft errors (a duplicate key) still give a tree to check further. */
 	if (root == NULL) {

@@ -53,6 +53,9 @@ main(int argc, char **argv)
 	size_t		 i;
 
 	hv_log_color = isatty(STDERR_FILENO) && (nc == NULL || *nc == '\0');
+	/* Text from files and hosts never reaches a terminal raw. */
+	if (hv_stdio_escape() == -1)
+		fprintf(stderr, "havoc: cannot escape what is printed\n");
 	if (argc < 2) {
 		usage(stderr);
 		return HV_EXIT_USAGE;

@@ -69,6 +69,7 @@ hv_node_dup(const struct hv_node *n)
 	d->secret = n->secret;
 	d->deferred = n->deferred;
 	d->shell = n->shell;
+	d->failed = n->failed;
 	for (i = 0; i < n->n; i++)
 		hv_node_append(d, n->keys != NULL ? hv_node_dup(n->keys[i]) :
 		    NULL, hv_node_dup(n->items[i]));
@@ -78,11 +79,17 @@ hv_node_dup(const struct hv_node *n)
 void
 hv_node_append(struct hv_node *n, struct hv_node *key, struct hv_node *value)
 {
-	n->items = hv_xreallocarray(n->items, n->n + 1, sizeof *n->items);
-	if (n->kind == HV_NODE_MAP) {
-		n->keys = hv_xreallocarray(n->keys, n->n + 1, sizeof *n->keys);
-		n->keys[n->n] = key;
+	/* Doubling: a map of 40,000 keys is not 40,000 reallocations. */
+	if (n->n == n->cap) {
+		n->cap = n->cap == 0 ? 4 : n->cap * 2;
+		n->items = hv_xreallocarray(n->items, n->cap,
+		    sizeof *n->items);
+		if (n->kind == HV_NODE_MAP)
+			n->keys = hv_xreallocarray(n->keys, n->cap,
+			    sizeof *n->keys);
 	}
+	if (n->kind == HV_NODE_MAP)
+		n->keys[n->n] = key;
 	n->items[n->n++] = value;
 }
 
@@ -124,6 +131,20 @@ hv_node_text(const struct hv_node *n, int shown)
 	return shown ? n->shown : n->str;
 }
 
+char *
+hv_shown_text(const char *shown)
+{
+	struct hv_buf	b = HV_BUF_INIT;
+	const char	*p;
+
+	for (p = shown; *p != '\0'; p++) {
+		hv_buf_putc(&b, *p);
+		if (p[0] == '$' && p[1] == '$')
+			p++;
+	}
+	return hv_buf_detach(&b);
+}
+
 int
 hv_node_is_null(const struct hv_node *n)
 {
@@ -162,19 +183,32 @@ hv_diag_release(struct hv_diag *d)
 	d->count = 0;
 }
 
+/* One problem, as one line; a secret in it is shown as its reference. */
+static void HV_PRINTF(5, 0)
+diag_add(struct hv_diag *d, const char *file, int line, int col,
+    const char *fmt, va_list ap)
+{
+	struct hv_buf	msg = HV_BUF_INIT;
+
+	hv_buf_vprintf(&msg, fmt, ap);
+	hv_redact(&msg);
+	hv_buf_printf(&d->text, "%s:%d:%d: ", file != NULL ? file : "-",
+	    line, col);
+	hv_buf_add(&d->text, msg.s, msg.len);
+	hv_buf_putc(&d->text, '\n');
+	hv_buf_release(&msg);
+	d->count++;
+}
+
 void
 hv_diag_at(struct hv_diag *d, const char *file, int line, int col,
     const char *fmt, ...)
 {
 	va_list	ap;
 
-	hv_buf_printf(&d->text, "%s:%d:%d: ", file != NULL ? file : "-",
-	    line, col);
 	va_start(ap, fmt);
-	hv_buf_vprintf(&d->text, fmt, ap);
+	diag_add(d, file, line, col, fmt, ap);
 	va_end(ap);
-	hv_buf_putc(&d->text, '\n');
-	d->count++;
 }
 
 void
@@ -182,11 +216,7 @@ hv_diag_node(struct hv_diag *d, const struct hv_node *n, const char *fmt, ...)
 {
 	va_list	ap;
 
-	hv_buf_printf(&d->text, "%s:%d:%d: ", n->file != NULL ? n->file : "-",
-	    n->line, n->col);
 	va_start(ap, fmt);
-	hv_buf_vprintf(&d->text, fmt, ap);
+	diag_add(d, n->file, n->line, n->col, fmt, ap);
 	va_end(ap);
-	hv_buf_putc(&d->text, '\n');
-	d->count++;
 }

@@ -11,7 +11,12 @@
  *   shown  the value with every secret left as its reference
  *          (${env.TOKEN}, ${file:/run/token}): what may be printed and
  *          stored, and what hv_expand() in secrets_only mode turns back
- *          into str when `havoc recover` needs the real value.
+ *          into str when `havoc recover` needs the real value. It is
+ *          written in the file's own syntax, so that this round trip is
+ *          exact: a literal "$" that could be misread there (before "{"
+ *          or "$", or before a reference) is written "$$", so the text
+ *          "${env.HOME}" that the file spelled $${env.HOME} stays text.
+ *          hv_shown_text() gives it for people, without those escapes.
  * References to ${target.*} are kept as written in str and shown until a
  * step runs on a target (hv_node_for_target()).
  */
@@ -42,9 +47,11 @@ struct hv_node {
 	unsigned	 secret:1;	/* str came (partly) from a secret */
 	unsigned	 deferred:1;	/* holds ${target.*} */
 	unsigned	 owns_file:1;	/* the root of a document frees file */
-	unsigned	 shell:1;	/* a shell command: values get quoted */
+	unsigned	 shell:1;	/* a shell command (see expand.h) */
+	unsigned	 failed:1;	/* its expansion was reported bad */
 
 	size_t		 n;		/* items of a sequence or map */
+	size_t		 cap;		/* room in items (and keys) */
 	struct hv_node	**items;	/* values */
 	struct hv_node	**keys;		/* maps: scalar key nodes */
 };
@@ -68,6 +75,11 @@ struct hv_node	*hv_node_get(const struct hv_node *, const char *key);
 struct hv_node	*hv_node_key(const struct hv_node *, const char *key);
 /* Scalar text (str, or shown when shown is set), or NULL for others. */
 const char	*hv_node_text(const struct hv_node *, int shown);
+/*
+ * A shown spelling as people read it (a new string): "$$" is "$" again;
+ * secret references stay as they are.
+ */
+char		*hv_shown_text(const char *shown);
 /* A plain-scalar null (~, null, empty) counts as null. */
 int		 hv_node_is_null(const struct hv_node *);
 /* The kind for messages: "a string", "a list", "a map", "null". */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -141,13 +142,18 @@ hv_error(struct hv_buf *err, const char *fmt, ...)
 {
 	va_list	ap;
 
+	struct hv_buf	msg = HV_BUF_INIT;
+
 	if (err == NULL)
 		return -1;
+	va_start(ap, fmt);
+	hv_buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	hv_redact(&msg);
 	if (err->len != 0)
 		hv_buf_puts(err, "; ");
-	va_start(ap, fmt);
-	hv_buf_vprintf(err, fmt, ap);
-	va_end(ap);
+	hv_buf_add(err, msg.s, msg.len);
+	hv_buf_release(&msg);
 	return -1;
 }
 
@@ -257,9 +263,12 @@ hv_format_time(int64_t wall_ms, char *buf, size_t len)
 	return buf;
 }
 
-/* Reads one number-and-unit group of a duration; returns its length. */
+/*
+ * Reads one number-and-unit group of a duration; returns its length, 0
+ * when it is not one. A group too large for any use sets *big.
+ */
 static size_t
-duration_part(const char *s, int64_t *ms)
+duration_part(const char *s, int64_t *ms, int *big)
 {
 	static const struct {
 		const char	*unit;
@@ -276,10 +285,12 @@ duration_part(const char *s, int64_t *ms)
 
 	/* The whole part stays an integer, so that big values are exact. */
 	while (isdigit((unsigned char)*p)) {
-		v = v * 10 + (*p++ - '0');
+		if (v <= INT64_C(1000000000000))
+			v = v * 10 + (*p - '0');
+		else
+			*big = 1;
+		p++;
 		digits++;
-		if (v > INT64_C(1000000000000))
-			return 0;
 	}
 	if (*p == '.') {
 		p++;
@@ -298,22 +309,25 @@ duration_part(const char *s, int64_t *ms)
 		/* "m" must not swallow the "m" of "ms". */
 		if (ulen == 1 && p[0] == 'm' && p[1] == 's')
 			continue;
-		/* Bounded like the sum in hv_parse_duration(). */
-		if (v > INT64_MAX / 2 / units[i].mult)
-			return 0;
-		*ms = v * units[i].mult +
-		    (int64_t)llround(f * (double)units[i].mult);
+		if (*big || v > HV_DURATION_MAX_MS / units[i].mult) {
+			*big = 1;
+			*ms = HV_DURATION_MAX_MS + 1;
+		} else
+			*ms = v * units[i].mult +
+			    (int64_t)llround(f * (double)units[i].mult);
 		return (size_t)(p - s) + ulen;
 	}
 	return 0;
 }
 
-int
-hv_parse_duration(const char *s, int64_t *ms)
+/* 0, or -1 with *big set when s is a duration longer than the most. */
+static int
+parse_duration(const char *s, int64_t *ms, int *big)
 {
 	int64_t	total = 0, part;
 	size_t	n;
 
+	*big = 0;
 	if (s == NULL || *s == '\0')
 		return -1;
 	if (strcmp(s, "0") == 0) {
@@ -321,15 +335,38 @@ hv_parse_duration(const char *s, int64_t *ms)
 		return 0;
 	}
 	while (*s != '\0') {
-		if ((n = duration_part(s, &part)) == 0)
+		if ((n = duration_part(s, &part, big)) == 0) {
+			*big = 0;
 			return -1;
-		if (total > INT64_MAX / 2 - part)
-			return -1;
-		total += part;
+		}
+		/* Each part is at most the most + 1: the sum cannot wrap. */
+		if (!*big)
+			total += part;
+		if (total > HV_DURATION_MAX_MS)
+			*big = 1;
 		s += n;
 	}
+	if (*big)
+		return -1;
 	*ms = total;
 	return 0;
+}
+
+int
+hv_parse_duration(const char *s, int64_t *ms)
+{
+	int	big;
+
+	return parse_duration(s, ms, &big);
+}
+
+int
+hv_duration_too_long(const char *s)
+{
+	int64_t	ms;
+	int	big;
+
+	return parse_duration(s, &ms, &big) == -1 && big;
 }
 
 int
@@ -397,7 +434,7 @@ hv_format_duration(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%dm%02ds", (int)(ms / 60000),
 		    (int)(ms % 60000 / 1000));
 	else
-		snprintf(buf, len, "%dh%02dm", (int)(ms / 3600000),
+		snprintf(buf, len, "%lldh%02dm", (long long)(ms / 3600000),
 		    (int)(ms % 3600000 / 60000));
 	return buf;
 }
@@ -413,6 +450,22 @@ hv_parse_int(const char *s, long long *out)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+hv_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long	v;
+	char			*end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT64_MAX)
 		return -1;
 	*out = v;
 	return 0;
@@ -524,26 +577,357 @@ hv_edit_distance(const char *a, const char *b, size_t max)
 int
 hv_read_file(const char *path, struct hv_buf *out, struct hv_buf *err)
 {
-	char	buf[8192];
-	ssize_t	n;
-	int	fd;
+	return hv_read_file_max(path, HV_READ_MAX, out, err);
+}
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+/* A size for messages: "64 MiB", "1 KiB", "100 bytes". */
+static void
+put_size(struct hv_buf *b, size_t n)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+		hv_buf_printf(b, "%zu MiB", n / (1024 * 1024));
+	else if (n >= 1024 && n % 1024 == 0)
+		hv_buf_printf(b, "%zu KiB", n / 1024);
+	else
+		hv_buf_printf(b, "%zu bytes", n);
+}
+
+int
+hv_read_file_max(const char *path, size_t max, struct hv_buf *out,
+    struct hv_buf *err)
+{
+	struct hv_buf	lim = HV_BUF_INIT;
+	struct stat	st;
+	char		buf[8192];
+	size_t		total = 0;
+	ssize_t		n;
+	int		fd, rc = -1;
+
+	/* Non-blocking: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd == -1)
 		return hv_error(err, "%s: %s", path, strerror(errno));
+	put_size(&lim, max);
+	if (fstat(fd, &st) == -1) {
+		hv_error(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		hv_error(err, "%s: %s", path, strerror(EISDIR));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		hv_error(err, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		hv_error(err, "%s: larger than %s", path, lim.s);
+		goto out;
+	}
+	hv_buf_grow(out, (size_t)st.st_size);
 	for (;;) {
 		n = read(fd, buf, sizeof buf);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			hv_error(err, "%s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
+			goto out;
 		}
 		if (n == 0)
 			break;
+		/* It may grow while we read it. */
+		if ((size_t)n > max - total) {
+			hv_error(err, "%s: larger than %s", path, lim.s);
+			goto out;
+		}
 		hv_buf_add(out, buf, (size_t)n);
+		total += (size_t)n;
 	}
+	rc = 0;
+out:
 	close(fd);
+	hv_buf_release(&lim);
+	return rc;
+}
+
+/*
+ * The secrets, longest first, so that a secret that holds another is
+ * replaced whole. Capped: a file cannot make the table grow for ever.
+ */
+struct secret {
+	char	*value;
+	size_t	 len;
+	char	*ref;
+};
+
+#define SECRETS_MAX	4096
+
+static struct secret	*secrets;
+static size_t		 nsecrets;
+
+static void
+secret_add1(const char *value, size_t len, const char *ref)
+{
+	size_t	i;
+
+	if (len < HV_SECRET_MIN || nsecrets >= SECRETS_MAX)
+		return;
+	for (i = 0; i < nsecrets; i++) {
+		if (secrets[i].len == len &&
+		    memcmp(secrets[i].value, value, len) == 0)
+			return;
+	}
+	secrets = hv_xreallocarray(secrets, nsecrets + 1, sizeof *secrets);
+	for (i = nsecrets; i > 0 && secrets[i - 1].len < len; i--)
+		secrets[i] = secrets[i - 1];
+	secrets[i].value = hv_xstrndup(value, len);
+	secrets[i].len = len;
+	secrets[i].ref = hv_xstrdup(ref);
+	nsecrets++;
+}
+
+void
+hv_secret_add(const char *value, const char *ref)
+{
+	struct hv_buf	 q = HV_BUF_INIT;
+	const char	*p, *eol;
+	size_t		 n;
+
+	secret_add1(value, strlen(value), ref);
+	/* As a shell word, the way commands and messages about them say it. */
+	hv_shell_quote(&q, value);
+	secret_add1(q.s, q.len, ref);
+	hv_buf_release(&q);
+	/* A key or a certificate: a message may quote one of its lines. */
+	if (strchr(value, '\n') == NULL)
+		return;
+	for (p = value; *p != '\0'; p = *eol != '\0' ? eol + 1 : eol) {
+		if ((eol = strchr(p, '\n')) == NULL)
+			eol = p + strlen(p);
+		n = (size_t)(eol - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		secret_add1(p, n, ref);
+	}
+}
+
+void
+hv_redact(struct hv_buf *b)
+{
+	struct hv_buf	out = HV_BUF_INIT;
+	size_t		i, k, start = 0;
+	int		found = 0;
+
+	if (b == NULL || nsecrets == 0 || b->len == 0)
+		return;
+	for (k = 0; k < nsecrets && !found; k++)
+		found = memmem(b->s, b->len, secrets[k].value,
+		    secrets[k].len) != NULL;
+	if (!found)
+		return;
+	for (i = 0; i < b->len;) {
+		for (k = 0; k < nsecrets; k++) {
+			if (secrets[k].len <= b->len - i &&
+			    memcmp(b->s + i, secrets[k].value,
+			    secrets[k].len) == 0)
+				break;
+		}
+		if (k == nsecrets) {
+			i++;
+			continue;
+		}
+		hv_buf_add(&out, b->s + start, i - start);
+		hv_buf_puts(&out, secrets[k].ref);
+		i += secrets[k].len;
+		start = i;
+	}
+	hv_buf_add(&out, b->s + start, b->len - start);
+	hv_buf_release(b);
+	*b = out;
+}
+
+size_t
+hv_secret_count(void)
+{
+	return nsecrets;
+}
+
+void
+hv_secrets_clear(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nsecrets; i++) {
+		free(secrets[i].value);
+		free(secrets[i].ref);
+	}
+	free(secrets);
+	secrets = NULL;
+	nsecrets = 0;
+}
+
+/*
+ * The UTF-8 sequence at p (n bytes there), by hv_utf8_len()'s rules: its
+ * length, with its code point in *cp; 0 when it is not UTF-8; -1 when
+ * the n bytes are the valid start of a longer one (a stream cut it).
+ */
+static int
+utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned char	tmp[4];
+	size_t		len, need, i;
+
+	if ((len = hv_utf8_len(p, n)) > 0) {
+		*cp = len == 1 ? p[0] : (uint32_t)(p[0] & (0x7f >> len));
+		for (i = 1; i < len; i++)
+			*cp = *cp << 6 | (p[i] & 0x3f);
+		return (int)len;
+	}
+	need = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (need == 0 || n >= need)
+		return 0;
+	/* Whether some continuation bytes would make it one. */
+	memcpy(tmp, p, n);
+	memset(tmp + n, 0x80, need - n);
+	return hv_utf8_len(tmp, need) == need ? -1 : 0;
+}
+
+void
+hv_buf_put_safe(struct hv_buf *b, const char *s, size_t n, int keep_lines)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, run;
+	uint32_t		 cp;
+	int			 len;
+
+	while (i < n) {
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x7f;)
+			run++;
+		if (run > i) {
+			hv_buf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
+		if (keep_lines && (p[i] == '\n' || p[i] == '\t')) {
+			hv_buf_putc(b, p[i++]);
+			continue;
+		}
+		if ((len = utf8_seq(p + i, n - i, &cp)) <= 0) {
+			hv_buf_printf(b, "\\x%02x", p[i++]);
+			continue;
+		}
+		if (cp < 0xa0)
+			hv_buf_printf(b, "\\u%04x", (unsigned)cp);
+		else
+			hv_buf_add(b, s + i, (size_t)len);
+		i += (size_t)len;
+	}
+}
+
+int
+hv_utf8_valid(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), len;
+
+	for (; n > 0; p += len, n -= len) {
+		if ((len = hv_utf8_len(p, n)) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * A stdio stream over fd that escapes what it writes. A UTF-8 sequence
+ * cut in two by the stream's buffer waits in carry for its end.
+ */
+struct esc_stream {
+	int		fd;
+	unsigned char	carry[4];
+	size_t		ncarry;
+};
+
+static ssize_t
+esc_write(void *cookie, const char *buf, size_t size)
+{
+	struct esc_stream	*e = cookie;
+	struct hv_buf		 in = HV_BUF_INIT, out = HV_BUF_INIT;
+	size_t			 keep = 0, k;
+	uint32_t		 cp;
+	int			 rc;
+
+	hv_buf_add(&in, e->carry, e->ncarry);
+	hv_buf_add(&in, buf, size);
+	for (k = 1; k <= 3 && k <= in.len; k++) {
+		if (utf8_seq((unsigned char *)in.s + in.len - k, k, &cp) ==
+		    -1) {
+			keep = k;
+			break;
+		}
+	}
+	hv_buf_put_safe(&out, in.s, in.len - keep, 1);
+	memcpy(e->carry, in.s + in.len - keep, keep);
+	e->ncarry = keep;
+	rc = write_all(e->fd, out.s, out.len);
+	hv_buf_release(&in);
+	hv_buf_release(&out);
+	return rc == -1 ? -1 : (ssize_t)size;
+}
+
+/* The two streams' state: stdout's and stderr's, for the whole run. */
+static struct esc_stream	esc_streams[2];
+
+static FILE *
+esc_stream(int fd, int mode)
+{
+	cookie_io_functions_t	 io = { NULL, esc_write, NULL, NULL };
+	struct esc_stream	*e = &esc_streams[fd == STDERR_FILENO];
+	FILE			*f;
+
+	e->fd = fd;
+	e->ncarry = 0;
+	if ((f = fopencookie(e, "w", io)) == NULL)
+		return NULL;
+	setvbuf(f, NULL, mode, BUFSIZ);
+	return f;
+}
+
+int
+hv_stdio_escape(void)
+{
+	FILE	*out, *err;
+
+	fflush(stdout);
+	fflush(stderr);
+	out = esc_stream(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF :
+	    _IOFBF);
+	err = esc_stream(STDERR_FILENO, _IONBF);
+	if (out == NULL || err == NULL) {
+		if (out != NULL)
+			fclose(out);
+		if (err != NULL)
+			fclose(err);
+		return -1;
+	}
+	stdout = out;
+	stderr = err;
 	return 0;
 }
 
@@ -620,20 +1004,25 @@ hv_sha256_hex(const void *data, size_t len, char hex[65])
 		snprintf(hex + i * 8, 9, "%08x", h[i]);
 }
 
-static void
+static void HV_PRINTF(3, 0)
 vlog(const char *prefix, const char *color, const char *fmt, va_list ap)
 {
-	struct hv_buf	b = HV_BUF_INIT;
+	struct hv_buf	b = HV_BUF_INIT, msg = HV_BUF_INIT;
 
 	if (hv_log_color && color != NULL)
 		hv_buf_printf(&b, "\033[%sm%s\033[0m", color, prefix);
 	else
 		hv_buf_puts(&b, prefix);
-	hv_buf_vprintf(&b, fmt, ap);
+	hv_buf_vprintf(&msg, fmt, ap);
+	hv_redact(&msg);
+	/* Only the colour is ours to send raw; the message is escaped. */
+	hv_buf_put_safe(&b, msg.s, msg.len, 0);
 	hv_buf_putc(&b, '\n');
-	fwrite(b.s, 1, b.len, stderr);
+	/* Past stderr's own escaping, in order with what it holds. */
 	fflush(stderr);
+	(void)write_all(STDERR_FILENO, b.s, b.len);
 	hv_buf_release(&b);
+	hv_buf_release(&msg);
 }
 
 void

@@ -40,7 +40,8 @@ void	 hv_buf_add(struct hv_buf *, const void *, size_t);
 void	 hv_buf_puts(struct hv_buf *, const char *);
 void	 hv_buf_putc(struct hv_buf *, int);
 void	 hv_buf_printf(struct hv_buf *, const char *, ...) HV_PRINTF(2, 3);
-void	 hv_buf_vprintf(struct hv_buf *, const char *, va_list);
+void	 hv_buf_vprintf(struct hv_buf *, const char *, va_list)
+	    HV_PRINTF(2, 0);
 /* Drops trailing white space. */
 void	 hv_buf_rtrim(struct hv_buf *);
 /* Returns the string (new, caller frees) and leaves the buffer empty. */
@@ -70,16 +71,24 @@ char	*hv_format_time(int64_t wall_ms, char *buf, size_t len);
 
 /*
  * Durations are written 250ms, 5s, 2m, 1h, 1d, or combined (1m30s); a
- * bare 0 is allowed. Sizes are 512, 512K, 512M, 2G, 1T (powers of 1024).
- * Both return -1 and leave *out untouched on a malformed value.
+ * bare 0 is allowed, and HV_DURATION_MAX_MS (ten years) is the most: no
+ * fault, timeout or report period needs more, and every sum of a time
+ * and a duration stays far from overflowing. Sizes are 512, 512K, 512M,
+ * 2G, 1T (powers of 1024). Both return -1 and leave *out untouched on a
+ * malformed or too large value.
  */
+#define HV_DURATION_MAX_MS	(INT64_C(3650) * 86400000)
 int	 hv_parse_duration(const char *, int64_t *ms);
+/* Whether s is written as a duration but longer than the most. */
+int	 hv_duration_too_long(const char *);
 int	 hv_parse_size(const char *, uint64_t *bytes);
 /* Writes a duration for humans: "850ms", "12.3s", "2m05s". */
 char	*hv_format_duration(int64_t ms, char *buf, size_t len);
 
 /* Strict integer and number parsing; -1 on garbage or overflow. */
 int	 hv_parse_int(const char *, long long *);
+/* Digits only, in 64 bits (a seed): no sign, no space, no clamping. */
+int	 hv_parse_u64(const char *, uint64_t *);
 int	 hv_parse_num(const char *, double *);
 /* Accepts true/false/yes/no/on/off; -1 otherwise. */
 int	 hv_parse_bool(const char *, int *);
@@ -94,10 +103,53 @@ void	 hv_shell_quote(struct hv_buf *, const char *);
 /* Levenshtein distance, bounded: returns max + 1 once it exceeds max. */
 size_t	 hv_edit_distance(const char *, const char *, size_t max);
 
-/* Reads a whole file into out (appended). -1 with a message on error. */
+/*
+ * Reads a whole file into out (appended). -1 with a message on error.
+ * Only regular files are read (a FIFO, /dev/zero or a directory is
+ * refused without reading or blocking), and at most max bytes: a larger
+ * file is an error. hv_read_file() allows HV_READ_MAX.
+ */
+#define HV_READ_MAX	(64 * 1024 * 1024)
 int	 hv_read_file(const char *path, struct hv_buf *out, struct hv_buf *err);
+int	 hv_read_file_max(const char *path, size_t max, struct hv_buf *out,
+	    struct hv_buf *err);
 /* SHA-256 of data as 64 lowercase hex characters into hex[65]. */
 void	 hv_sha256_hex(const void *, size_t, char hex[65]);
+
+/*
+ * Secrets: the values of ${env.*}, ${file:*} and --var-env, each with
+ * the reference it is shown as. hv_redact() replaces every secret value
+ * in a text with its reference; hv_error(), the diagnostics, the log and
+ * hv_call_done() (for a driver's output and error) all go through it,
+ * so that no message carries a secret whatever produced it. Values
+ * shorter than HV_SECRET_MIN are not registered: they would turn common
+ * words into references and hide nothing.
+ */
+#define HV_SECRET_MIN	4
+void	 hv_secret_add(const char *value, const char *ref);
+void	 hv_redact(struct hv_buf *);
+/* The number of registered values; hv_secrets_clear() forgets them. */
+size_t	 hv_secret_count(void);
+void	 hv_secrets_clear(void);
+
+/*
+ * Appends n bytes of s so that a terminal shows them as text: C0
+ * controls (but newline and tab when keep_lines is set), DEL and the C1
+ * controls (U+0080 to U+009F) become \u00XX, and bytes that are not
+ * UTF-8 become \xNN. Valid UTF-8 text passes unchanged. The log and
+ * everything havoc prints on stdout and stderr go through it (see
+ * hv_stdio_escape()), so that an escape sequence in a title, a name or
+ * a command's output never reaches a terminal raw.
+ */
+void	 hv_buf_put_safe(struct hv_buf *, const char *s, size_t n,
+	    int keep_lines);
+/* Whether s is UTF-8 throughout (what JSON, the journal, can hold). */
+int	 hv_utf8_valid(const char *s);
+/*
+ * Makes stdout and stderr pass what is written to them through
+ * hv_buf_put_safe() (newlines and tabs kept). -1 if it could not.
+ */
+int	 hv_stdio_escape(void);
 
 /*
  * The length of the valid UTF-8 sequence at p (n bytes left): 1 to 4, or

@@ -83,6 +83,8 @@ teardown(void **state)
 
 	remove_tree(f->dir);
 	free(f);
+	/* Secrets a test registered must not redact the next one's text. */
+	hv_secrets_clear();
 	return 0;
 }
 
@@ -1067,7 +1069,7 @@ test_var_overrides(void **state)
 	    "  - action: http.request\n"
 	    "    with: {url: \"${site}/\", body: \"${extra}\"}\n";
 	static const char *over[] = { "port=9090", "extra=${port}", "port=1" };
-	struct hv_load_opts	 o = { over, 3, NULL };
+	struct hv_load_opts	 o = { over, 3, NULL, NULL };
 	struct fixture		*f = *state;
 	struct hv_experiment	*x;
 
@@ -1087,7 +1089,7 @@ static void
 test_var_override_malformed(void **state)
 {
 	static const char *over[] = { "novalue", "=x" };
-	struct hv_load_opts	 o = { over, 2, NULL };
+	struct hv_load_opts	 o = { over, 2, NULL, NULL };
 	struct fixture		*f = *state;
 	struct hv_experiment	*x;
 	struct hv_diag		 d;
@@ -1269,14 +1271,14 @@ static void
 test_expand_spellings(void **state)
 {
 	struct hv_var		 vars[] = {
-		{ "a", "A", "A", 0, 0 },
-		{ "s", "real", "${env.X}", 1, 0 },
-		{ "q", "it's", "it's", 0, 0 },
-		{ "a", "A2", "A2", 0, 0 },		/* the last one wins */
+		{ "a", "A", "A", 0, 0, 0 },
+		{ "s", "real", "${env.X}", 1, 0, 0 },
+		{ "q", "it's", "it's", 0, 0, 0 },
+		{ "a", "A2", "A2", 0, 0, 0 },	/* the last one wins */
 	};
 	struct hv_host		 host = { 0 };
 	char			*tags[] = { "web", "eu" };
-	struct hv_expand	 x = { vars, 4, NULL, NULL, 0, 0 };
+	struct hv_expand	 x = { vars, 4, NULL, NULL, 0, 0, NULL };
 	struct hv_buf		 str = HV_BUF_INIT, shown = HV_BUF_INIT;
 	struct hv_buf		 err = HV_BUF_INIT;
 	unsigned		 flags = 0;
@@ -1304,14 +1306,20 @@ test_expand_spellings(void **state)
 	assert_string_equal(shown.s, "web-1@10.0.0.1 web,eu");
 	assert_int_equal(flags, 0);
 
-	/* In a shell value, every substitution is one quoted word. */
+	/*
+	 * In a shell value, each substitution is a variable set by a
+	 * prefix, its value quoted as one word there; secrets stay
+	 * references in the shown spelling.
+	 */
 	x.shell = 1;
 	hv_buf_reset(&str);
 	hv_buf_reset(&shown);
-	assert_int_equal(hv_expand(&x, "echo ${q} ${s}", &str, &shown, NULL,
-	    &err), 0);
-	assert_string_equal(str.s, "echo 'it'\\''s' real");
-	assert_string_equal(shown.s, "echo 'it'\\''s' ${env.X}");
+	assert_int_equal(hv_expand(&x, "echo ${q} ${s} ${q}", &str, &shown,
+	    NULL, &err), 0);
+	assert_string_equal(str.s, "hv_q='it'\\''s' hv_s=real; "
+	    "echo \"$hv_q\" \"$hv_s\" \"$hv_q\"");
+	assert_string_equal(shown.s, "hv_q='it'\\''s' hv_s=${env.X}; "
+	    "echo \"$hv_q\" \"$hv_s\" \"$hv_q\"");
 
 	/* Errors leave a message and stop. */
 	x.shell = 0;
@@ -1358,6 +1366,365 @@ test_expand_deferred_tree(void **state)
 	hv_node_free(doc);
 	hv_diag_release(&d);
 	hv_buf_release(&err);
+}
+
+
+/*
+ * Hostile input (issue 7, item 10). A merge key that carries an anchor
+ * was freed while the anchor still named it: "? &0 <<" then ": *0" and
+ * another *0 read freed memory (ASan: heap-use-after-free; a longer key
+ * crashed the release build).
+ */
+static void
+test_yaml_anchored_merge_key(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_experiment	*x;
+	struct hv_buf		 b = HV_BUF_INIT;
+	struct hv_diag		 d;
+	int			 i;
+
+	load_bad(f, "? &0 <<\n: *0\nb: *0\n",
+	    "2:3: << merges a map or a list of maps, not a scalar\n"
+	    "3:1: unknown key \"b\" in an experiment\n");
+	load_bad(f, OK_METHOD "? &k <<\n: {title: t}\nx: {<<: *k}\n",
+	    "5:9: << merges a map or a list of maps, not a scalar\n"
+	    "5:1: unknown key \"x\" in an experiment\n");
+	/* A long key, many times over, and a dropped duplicate's anchor. */
+	hv_buf_puts(&b, OK_METHOD "? &key <<\n: {title: merged}\n"
+	    "description: &dup a\ndescription: &dup2 b\nvars:\n");
+	for (i = 0; i < 50; i++)
+		hv_buf_printf(&b, "  v%d: [*key, *dup, *dup2]\n", i);
+	x = load_opts(f, "exp.yaml", b.s, NULL, &d);
+	assert_null(x);
+	assert_int_equal(d.count, 51);
+	assert_non_null(strstr(d.text.s, ":6:1: duplicate key \"description\" "
+	    "(first at line 5)\n"));
+	assert_non_null(strstr(d.text.s, ":57:8: vars.v49 must be a string, "
+	    "not a list\n"));
+	hv_diag_release(&d);
+	hv_buf_release(&b);
+}
+
+/*
+ * 40,000 keys took 7.6 s to check for duplicates (every key against
+ * every key before it); with a hash they load in linear time. So do
+ * 20,000 anchors with an alias to each, and large merges.
+ */
+static void
+test_yaml_many_keys(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_experiment	*x;
+	struct hv_buf		 b = HV_BUF_INIT;
+	struct hv_diag		 d;
+	int64_t			 t0;
+	int			 i;
+
+	hv_buf_puts(&b, OK_METHOD "vars:\n");
+	for (i = 0; i < 40000; i++)
+		hv_buf_printf(&b, "  v%d: x%d\n", i, i);
+	t0 = hv_mono_ms();
+	x = load_ok(f, b.s, NULL);
+	assert_int_equal(x->nvars, 40000);
+	assert_string_equal(x->vars[39999].str, "x39999");
+	hv_experiment_free(x);
+	if (hv_mono_ms() - t0 > 2000)
+		fail_msg("40,000 keys took %lld ms",
+		    (long long)(hv_mono_ms() - t0));
+	/* A duplicate among them is still found, with its first line. */
+	hv_buf_puts(&b, "  v17: again\n");
+	x = load_opts(f, "exp.yaml", b.s, NULL, &d);
+	assert_null(x);
+	assert_non_null(strstr(d.text.s, "40004:3: duplicate key \"v17\" "
+	    "(first at line 21)\n"));
+	hv_diag_release(&d);
+
+	hv_buf_reset(&b);
+	hv_buf_puts(&b, OK_METHOD "x-anchors:\n");
+	for (i = 0; i < 20000; i++)
+		hv_buf_printf(&b, "  a%d: &a%d v%d\n", i, i, i);
+	hv_buf_puts(&b, "x-aliases: [");
+	for (i = 0; i < 20000; i++)
+		hv_buf_printf(&b, "%s*a%d", i > 0 ? ", " : "", 19999 - i);
+	hv_buf_puts(&b, "]\nx-merged: {<<: *big, own: 1}\n");
+	/* The merge of a map of 20,000 keys, into one that has some. */
+	hv_buf_puts(&b, "x-big: &big {");
+	for (i = 0; i < 20000; i++)
+		hv_buf_printf(&b, "%sk%d: %d", i > 0 ? ", " : "", i, i);
+	hv_buf_puts(&b, "}\n");
+	t0 = hv_mono_ms();
+	x = load_opts(f, "exp.yaml", b.s, NULL, &d);
+	assert_null(x);
+	/* The alias before its anchor, and the unknown keys. */
+	assert_non_null(strstr(d.text.s, "unknown anchor *big"));
+	if (d.count != 6)
+		fail_msg("%s", d.text.s);
+	if (hv_mono_ms() - t0 > 2000)
+		fail_msg("20,000 anchors took %lld ms",
+		    (long long)(hv_mono_ms() - t0));
+	hv_diag_release(&d);
+	hv_buf_release(&b);
+}
+
+/* A UTF-8 byte order mark is not a syntax error; lines still count. */
+static void
+test_yaml_bom(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_experiment	*x;
+
+	x = load_ok(f, "\xef\xbb\xbftitle: with a BOM\n" OK_METHOD, NULL);
+	assert_string_equal(x->title, "with a BOM");
+	hv_experiment_free(x);
+	load_bad(f, "\xef\xbb\xbf" OK_METHOD "titel: x\n",
+	    "3:1: unknown key \"titel\" in an experiment (did you mean "
+	    "\"title\"?)\n");
+}
+
+/*
+ * Files that are not regular files, or too large: /dev/zero, a FIFO and
+ * a huge file were read without bound (or waited on for ever), as the
+ * experiment, as its inventory and as a ${file:...} secret.
+ */
+static void
+test_unreadable_files(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_experiment	*x;
+	struct hv_diag		 d;
+	char			 fifo[PATH_MAX], big[PATH_MAX];
+	int64_t			 t0 = hv_mono_ms();
+
+	hv_diag_init(&d);
+	x = hv_experiment_load("/dev/zero", NULL, &d);
+	assert_null(x);
+	assert_string_equal(d.text.s, "/dev/zero:1:1: cannot read the file "
+	    "(/dev/zero: not a regular file)\n");
+	hv_diag_release(&d);
+	snprintf(fifo, sizeof fifo, "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	hv_diag_init(&d);
+	assert_null(hv_experiment_load(fifo, NULL, &d));
+	assert_non_null(strstr(d.text.s, "not a regular file"));
+	hv_diag_release(&d);
+	snprintf(big, sizeof big, "%s/big.yaml", f->dir);
+	write_file(f, "big.yaml", "# sparse\n");
+	assert_int_equal(truncate(big, HV_READ_MAX + 1), 0);
+	hv_diag_init(&d);
+	assert_null(hv_experiment_load(big, NULL, &d));
+	assert_non_null(strstr(d.text.s, "larger than 64 MiB"));
+	hv_diag_release(&d);
+
+	x = load_opts(f, "exp.yaml", "inventory: /dev/zero\n" OK_METHOD, NULL,
+	    &d);
+	assert_null(x);
+	assert_string_equal(d.text.s, "/dev/zero:1:1: cannot read: not a "
+	    "regular file\n");
+	hv_diag_release(&d);
+	x = load_opts(f, "exp.yaml", "inventory: fifo\n" OK_METHOD, NULL, &d);
+	assert_null(x);
+	assert_non_null(strstr(d.text.s, "/fifo:1:1: cannot read: not a "
+	    "regular file\n"));
+	hv_diag_release(&d);
+	load_bad(f, "vars: {k: \"${file:/dev/zero}\"}\n" OK_METHOD,
+	    "1:11: vars.k: ${file:/dev/zero}: /dev/zero: not a regular "
+	    "file\n");
+	x = load_opts(f, "exp.yaml", "title: \"${file:fifo}\"\n" OK_METHOD,
+	    NULL, &d);
+	assert_null(x);
+	assert_non_null(strstr(d.text.s, ":1:8: ${file:fifo}: "));
+	assert_non_null(strstr(d.text.s, "/fifo: not a regular file\n"));
+	hv_diag_release(&d);
+	unlink(big);
+	unlink(fifo);
+	/* Refused at once: nothing was read or waited on. */
+	assert_true(hv_mono_ms() - t0 < 3000);
+}
+
+
+/*
+ * A 605-byte file of ten variables that each repeat the one before ten
+ * times expanded to 6 GB and aborted; now the first value over 1 MiB is
+ * a located error, found in no time. Variables within variables deeper
+ * than HV_EXPAND_DEPTH are an error too.
+ */
+static void
+test_var_blowup(void **state)
+{
+	struct fixture	*f = *state;
+	struct hv_buf	 b = HV_BUF_INIT;
+	int64_t		 t0;
+	int		 i, j;
+
+	hv_buf_puts(&b, "vars:\n  a0: \"0123456789012345678901234567890123456"
+	    "789\"\n");
+	for (i = 1; i < 10; i++) {
+		hv_buf_printf(&b, "  a%d: \"", i);
+		for (j = 0; j < 10; j++)
+			hv_buf_printf(&b, "${a%d}", i - 1);
+		hv_buf_puts(&b, "\"\n");
+	}
+	hv_buf_puts(&b, "title: \"${a9}\"\n" OK_METHOD);
+	assert_true(b.len < 700);
+	t0 = hv_mono_ms();
+	load_bad(f, b.s, "7:7: vars.a5: the value expands to more than 1 "
+	    "MiB\n");
+	assert_true(hv_mono_ms() - t0 < 2000);
+
+	hv_buf_reset(&b);
+	hv_buf_puts(&b, "vars:\n  v0: x\n");
+	for (i = 1; i < 20; i++)
+		hv_buf_printf(&b, "  v%d: \"${v%d}\"\n", i, i - 1);
+	hv_buf_puts(&b, OK_METHOD);
+	load_bad(f, b.s, "19:8: vars.v17: ${v16} is variables within "
+	    "variables 17 deep (at most 16)\n");
+	hv_buf_release(&b);
+}
+
+/* 1000000000000h was taken, and printed as a negative duration. */
+static void
+test_duration_too_long(void **state)
+{
+	struct fixture	*f = *state;
+
+	load_bad(f, "method:\n  - pause: 1000000000000h\n",
+	    "2:12: step.pause: \"1000000000000h\" is longer than 3650d\n");
+	load_bad(f, "method:\n  - pause: 1s\nsafety: {dead_man: 3651d}\n",
+	    "3:20: safety.dead_man: \"3651d\" is longer than 3650d\n");
+}
+
+/*
+ * Secrets in texts people read (issue 7, item 11): a title, a
+ * description, tags, step, probe and alert names hold the reference,
+ * never the value; so do messages about values that came from one.
+ * A literal "$" reads as one.
+ */
+static void
+test_secret_texts(void **state)
+{
+	static const char *over[] = { "token=HAVOC_TEST_TOKEN", "plain=p$",
+	    "tok2=HAVOC_TEST_TOKEN" };
+	static const unsigned char env[] = { 1, 0, 1 };
+	struct hv_load_opts	 o = { over, 3, NULL, env };
+	struct fixture		*f = *state;
+	struct hv_experiment	*x;
+	struct hv_diag		 d;
+
+	setenv("HAVOC_TEST_TOKEN", "s3cr3t-5x", 1);
+	x = load_ok(f,
+	    "vars: {tok: \"<${env.HAVOC_TEST_TOKEN}>\"}\n"
+	    "title: \"t ${env.HAVOC_TEST_TOKEN} costs 5$ $${HOME} $$$$\"\n"
+	    "description: \"d ${tok}\"\n"
+	    "tags: [\"${env.HAVOC_TEST_TOKEN}\", plain]\n"
+	    "steady_state:\n"
+	    "  - name: \"p ${env.HAVOC_TEST_TOKEN}\"\n"
+	    "    probe: local\n"
+	    "    with: {command: [\"true\"]}\n"
+	    "watch: {probes: [\"p ${env.HAVOC_TEST_TOKEN}\"]}\n"
+	    "method:\n"
+	    "  - name: \"n ${tok} ${token} ${plain}\"\n"
+	    "    pause: 1s\n"
+	    "alerts:\n"
+	    "  - name: \"a ${env.HAVOC_TEST_TOKEN}\"\n"
+	    "    probe: local\n"
+	    "    with: {command: [\"true\"]}\n"
+	    "    within: 1s\n", &o);
+	assert_string_equal(x->title, "t ${env.HAVOC_TEST_TOKEN} costs 5$ "
+	    "${HOME} $$");
+	assert_string_equal(x->description, "d <${env.HAVOC_TEST_TOKEN}>");
+	assert_string_equal(x->tags[0], "${env.HAVOC_TEST_TOKEN}");
+	assert_string_equal(x->tags[1], "plain");
+	assert_string_equal(x->steady[0].name, "p ${env.HAVOC_TEST_TOKEN}");
+	/* The watch found its probe by that same name. */
+	assert_int_equal(x->nwatch, 1);
+	assert_string_equal(x->method[0].name, "n <${env.HAVOC_TEST_TOKEN}> "
+	    "${env.HAVOC_TEST_TOKEN} p$");
+	assert_string_equal(x->alerts[0].name, "a ${env.HAVOC_TEST_TOKEN}");
+	/* --var-env: the value, used; shown as its reference. */
+	assert_string_equal(x->vars[0].name, "token");
+	assert_string_equal(x->vars[0].str, "s3cr3t-5x");
+	assert_string_equal(x->vars[0].shown, "${env.HAVOC_TEST_TOKEN}");
+	assert_true(x->vars[0].secret);
+	assert_false(x->vars[1].secret);
+	hv_experiment_free(x);
+
+	/* A message about a value from a secret names the reference. */
+	load_bad(f, "method:\n  - pause: \"${env.HAVOC_TEST_TOKEN}\"\n",
+	    "2:12: step.pause: \"${env.HAVOC_TEST_TOKEN}\" is not a duration "
+	    "(like 250ms, 5s, 2m, 1h)\n");
+	/* --var-env of an unset variable: said once, not at each use. */
+	unsetenv("HAVOC_TEST_UNSET");
+	over[0] = "token=HAVOC_TEST_UNSET";
+	x = load_opts(f, "exp.yaml", OK_METHOD "title: \"${token}\"\n", &o,
+	    &d);
+	over[0] = "token=HAVOC_TEST_TOKEN";
+	assert_null(x);
+	assert_string_equal(d.text.s, "--var-env:1:1: environment variable "
+	    "HAVOC_TEST_UNSET is not set\n");
+	hv_diag_release(&d);
+}
+
+/*
+ * A ${...} that a shell command could not take safely is a located
+ * error, in every shell parameter (shell.run's command and revert,
+ * host.reboot's command, the ssh probe's command), once each.
+ */
+static void
+test_shell_refusals(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_experiment	*x;
+	const struct hv_node	*n;
+
+	load_bad(f,
+	    "hosts: {web-1: 10.0.0.1}\n"
+	    "targets: {web: {hosts: [web-1]}}\n"
+	    "vars: {x: \"$(touch /tmp/p)\"}\n"
+	    "steady_state:\n"
+	    "  - {name: s, probe: ssh, on: web, with: {command: \"sh -c "
+	    "${x}\"}}\n"
+	    "method:\n"
+	    "  - action: shell.run\n"
+	    "    on: web\n"
+	    "    with:\n"
+	    "      command: \"echo '${x}'\"\n"
+	    "      revert: |\n"
+	    "        cat <<EOF\n"
+	    "        ${x}\n"
+	    "        EOF\n"
+	    "  - action: host.reboot\n"
+	    "    on: web\n"
+	    "    with: {command: \"echo \\\"${x}\\\"; ${nope}\"}\n",
+	    "17:21: unknown variable ${nope}\n"
+	    "5:52: ${x} would be read as code by sh -c: pass it to a shell as "
+	    "an argument (sh -c '... \"$1\"' sh ${...})\n"
+	    "10:16: ${x} is inside single quotes, where the shell would not "
+	    "expand it and a command such as sh -c would read it as code: "
+	    "write it outside quotes (havoc passes it as one word), or pass "
+	    "it to another shell as an argument: sh -c '... \"$1\"' sh "
+	    "${...}\n"
+	    "11:15: ${x} is inside a here-document, which its command may read "
+	    "as code: pipe it in as a word instead (printf '%s\\n' ${...} | "
+	    "...)\n");
+	/* Where it stands as a word, the command reads a variable. */
+	x = load_ok(f,
+	    "hosts: {web-1: 10.0.0.1}\n"
+	    "targets: {web: {hosts: [web-1]}}\n"
+	    "vars: {x: \"$(touch /tmp/p)\"}\n"
+	    "method:\n"
+	    "  - action: shell.run\n"
+	    "    on: web\n"
+	    "    with: {command: \"echo ${x} ${target.name}\", revert: \"echo "
+	    "'$${x}'\"}\n", NULL);
+	n = hv_node_get(x->method[0].with, "command");
+	assert_true(n->shell);
+	assert_true(n->deferred);
+	assert_string_equal(n->raw, "echo ${x} ${target.name}");
+	n = hv_node_get(x->method[0].with, "revert");
+	assert_string_equal(n->str, "echo '${x}'");
+	assert_string_equal(n->shown, "echo '$${x}'");
+	hv_experiment_free(x);
 }
 
 /* Hosts and inventories. */
@@ -1568,6 +1935,14 @@ main(void)
 		T(test_yaml_alias_positions),
 		T(test_yaml_billion_laughs),
 		T(test_yaml_limits),
+		T(test_yaml_anchored_merge_key),
+		T(test_yaml_many_keys),
+		T(test_yaml_bom),
+		T(test_unreadable_files),
+		T(test_var_blowup),
+		T(test_duration_too_long),
+		T(test_secret_texts),
+		T(test_shell_refusals),
 		T(test_unknown_keys),
 		T(test_wrong_types),
 		T(test_bad_durations),

@@ -70,6 +70,7 @@ teardown(void **state)
 	free(f);
 	unsetenv("HV_FAULT_SECRET");
 	unsetenv("HV_FAULT_SVC");
+	hv_secrets_clear();
 	alarm(0);
 	return 0;
 }
@@ -267,8 +268,13 @@ test_round_trip(void **state)
 	assert_string_equal(jstr(j, "driver"), "shell.run");
 	assert_string_equal(jstr(j, "tag"), "havoc-r12-abc123-s3");
 	assert_string_equal(jstr(j, "dir"), f->dir);
+	/*
+	 * A shell value reads ${...} from a variable; a literal "${" is
+	 * spelled "$${" in the journal, so that it stays literal.
+	 */
 	assert_string_equal(jstr(json_object_get(j, "with"), "revert"),
-	    "rm -f /tmp/x-web-1 \"$HOME\" ${HOME}");
+	    "hv_target_name=web-1; rm -f /tmp/x-\"$hv_target_name\" "
+	    "\"$HOME\" $${HOME}");
 	assert_string_equal(jstr(json_object_get(j, "with"), "timeout"), "9s");
 	h = json_object_get(j, "host");
 	assert_string_equal(jstr(h, "name"), "web-1");
@@ -551,9 +557,11 @@ test_shell_secret_quoted(void **state)
 	free(b);
 	assert_int_equal(access("/tmp/havoc-pwned-fault", F_OK), -1);
 
-	/* A parameter that is not a shell one gets the value as it is. */
+	/* The value is set by a prefix, the command reads the variable. */
 	assert_string_equal(hv_arg_str(&r->call, "command"),
-	    "printf '[%s]' 'a  b'\\''; touch /tmp/havoc-pwned-fault #'");
+	    "hv_env_HV_FAULT_SECRET='a  b'\\''; touch "
+	    "/tmp/havoc-pwned-fault #'; printf '[%s]' "
+	    "\"$hv_env_HV_FAULT_SECRET\"");
 	hv_revert_free(r);
 	free(spec);
 	hv_buf_release(&err);
@@ -657,6 +665,125 @@ test_damaged_specs(void **state)
 	hv_buf_release(&err);
 }
 
+/*
+ * Every scalar of the rebuilt tree has the real value the original had:
+ * strings, list items and map values alike. A failure names the path.
+ */
+static void
+assert_same_values(const struct hv_node *a, const struct hv_node *b,
+    const char *path)
+{
+	char	sub[256];
+	size_t	i;
+
+	if (a == NULL || b == NULL)
+		fail_msg("%s: one side has no value", path);
+	if (a->kind != b->kind)
+		fail_msg("%s: %s became %s", path, hv_node_kind_name(a),
+		    hv_node_kind_name(b));
+	if (a->kind == HV_NODE_SCALAR && strcmp(a->str, b->str) != 0)
+		fail_msg("%s: \"%s\" became \"%s\" on the way through the "
+		    "journal", path, a->str, b->str);
+	if (a->n != b->n)
+		fail_msg("%s: %zu items became %zu", path, a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		if (a->kind == HV_NODE_MAP)
+			snprintf(sub, sizeof sub, "%s.%s", path,
+			    a->keys[i]->str);
+		else
+			snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+		assert_same_values(a->items[i], a->kind == HV_NODE_MAP ?
+		    hv_node_get(b, a->keys[i]->str) : b->items[i], sub);
+	}
+}
+
+/*
+ * Escapes survive the journal (issue 7, item 5): $${env.HOME} injected
+ * the text ${env.HOME}, but the revert rebuilt from the journal ran with
+ * /root. For every kind of parameter (a string, a list's items, a map's
+ * values, a shell command), with $$, $${env.X}, $${file:X}, a '$' next
+ * to a secret, and secrets themselves, the rebuilt revert has exactly
+ * the values of the original call, and the spec holds no secret.
+ */
+static void
+test_escapes_round_trip(void **state)
+{
+	struct fixture		*f = *state;
+	struct hv_call		*call;
+	struct hv_revert	*r;
+	struct hv_buf		 err = HV_BUF_INIT;
+	char			 path[128];
+	char			*spec;
+	size_t			 i;
+
+	setenv("HV_FAULT_SECRET", "s3cr3t-value", 1);
+	setenv("HV_FAULT_SVC", "nginx", 1);
+	snprintf(path, sizeof path, "%s/key.txt", f->dir);
+	write_file(path, "file-s3cr3t\n");
+#define ESCAPES									"\"$$\", \"$$$$\", \"$\", \"a$\", \"$$${env.HV_FAULT_SECRET}\",	\
+	\"$${env.HOME}\", \"$${file:key.txt}\", \"${env.HV_FAULT_SECRET}\",	\
+	\"$${HOME}$$\", \"x$$${file:key.txt}$${y}\", \"${file:key.txt}$\",	\
+	\"$${env.HV_FAULT_SECRET}${env.HV_FAULT_SECRET}$\", \"${mixed}\",	\
+	\"$$${mixed}$$\", \"${lit}\""
+	load(f, INVENTORY
+	    "vars:\n"
+	    "  mixed: \"[$${env.HOME}|${env.HV_FAULT_SECRET}|$$]\"\n"
+	    "  lit: \"$${file:key.txt} $$ $\"\n"
+	    "method:\n"
+	    "  - action: local.run\n"
+	    "    with:\n"
+	    "      command: [true, " ESCAPES "]\n"
+	    "      revert: [true, " ESCAPES "]\n"
+	    "      input: \"$${env.HOME} ${env.HV_FAULT_SVC} $$HOME\"\n"
+	    "  - action: http.request\n"
+	    "    with:\n"
+	    "      url: \"http://127.0.0.1:1/$${env.HOME}\"\n"
+	    "      revert_url: \"http://127.0.0.1:1/${env.HV_FAULT_SVC}/"
+	    "$${env.HV_FAULT_SVC}/$$\"\n"
+	    "      revert_body: \"$${file:key.txt}${file:key.txt}\"\n"
+	    "      headers: {X-A: \"$${env.HOME}\", X-B: "
+	    "\"${env.HV_FAULT_SECRET}$\", X-C: \"${mixed}\"}\n"
+	    "  - action: shell.run\n"
+	    "    on: web\n"
+	    "    with:\n"
+	    "      command: \"printf %s ${env.HV_FAULT_SECRET} $${env.HOME}\"\n"
+	    "      revert: \"printf '%s\\\\n' '$${env.HOME}' $$HOME "
+	    "${env.HV_FAULT_SECRET} ${file:key.txt} x${lit}$$ \"\n");
+#undef ESCAPES
+	for (i = 0; i < 3; i++) {
+		call = make_call(f, i, i == 2 ? "web-1" : NULL, "havoc-r1-s1");
+		spec = hv_fault_spec(f->x, call);
+		if (strstr(spec, "s3cr3t") != NULL)
+			fail_msg("a secret in the journal: %s", spec);
+		r = hv_revert_new(&f->ctx, spec, &err);
+		if (r == NULL)
+			fail_msg("%s", err.s);
+		assert_same_values(call->with, r->call.with, "with");
+		/* In recover, without the experiment, just the same. */
+		hv_revert_free(r);
+		f->ctx.exp = NULL;
+		r = hv_revert_new(&f->ctx, spec, &err);
+		assert_non_null(r);
+		assert_same_values(call->with, r->call.with, "with");
+		f->ctx.exp = f->x;
+		hv_revert_free(r);
+		free(spec);
+		hv_call_release(&f->call);
+		memset(&f->call, 0, sizeof f->call);
+		hv_node_free(f->with);
+		f->with = NULL;
+	}
+	/* The values themselves: the text, not the environment's. */
+	call = make_call(f, 0, NULL, "havoc-r1-s1");
+	assert_string_equal(hv_node_get(call->with, "revert")->items[6]->str,
+	    "${env.HOME}");
+	assert_string_equal(hv_node_get(call->with, "revert")->items[5]->str,
+	    "$s3cr3t-value");
+	assert_string_equal(hv_node_get(call->with, "revert")->items[13]->str,
+	    "[${env.HOME}|s3cr3t-value|$]");
+	hv_buf_release(&err);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -668,6 +795,7 @@ main(void)
 		T(test_env_secret),
 		T(test_file_secret),
 		T(test_shell_secret_quoted),
+		T(test_escapes_round_trip),
 		T(test_bad_specs),
 		T(test_damaged_specs),
 	};

@@ -129,13 +129,28 @@ test_duration_overflow(void **state)
 	check_duration_bad("9999999999999m");
 	/* Each part fits, their sum does not. */
 	check_duration_bad("99999999999d99999999999d99999999999d");
-	/* Large but representable values stay exact. */
-	assert_int_equal(hv_parse_duration("999999999999ms", &ms), 0);
-	assert_int_equal(ms, INT64_C(999999999999));
-	assert_int_equal(hv_parse_duration("999999999999h", &ms), 0);
-	assert_int_equal(ms, INT64_C(3599999999996400000));
-	assert_int_equal(hv_parse_duration("10000000d", &ms), 0);
-	assert_int_equal(ms, INT64_C(864000000000000));
+	/*
+	 * Ten years at most: 1000000000000h fitted in 64 bits, and was
+	 * then printed as a negative duration (issue 7, item 10).
+	 */
+	check_duration_bad("1000000000000h");
+	check_duration_bad("999999999999h");
+	check_duration_bad("10000000d");
+	check_duration_bad("3650d1ms");
+	check_duration_bad("3649d24h1ms");
+	assert_true(hv_duration_too_long("1000000000000h"));
+	assert_true(hv_duration_too_long("3650d1ms"));
+	assert_true(hv_duration_too_long("9223372036854775807ms"));
+	assert_false(hv_duration_too_long("3650d"));
+	assert_false(hv_duration_too_long("5x"));
+	assert_false(hv_duration_too_long("1000000000000x"));
+	/* Large but allowed values stay exact. */
+	assert_int_equal(hv_parse_duration("3650d", &ms), 0);
+	assert_int_equal(ms, HV_DURATION_MAX_MS);
+	assert_int_equal(hv_parse_duration("87599h59m59s999ms", &ms), 0);
+	assert_int_equal(ms, HV_DURATION_MAX_MS - 1);
+	assert_int_equal(hv_parse_duration("999999999ms", &ms), 0);
+	assert_int_equal(ms, INT64_C(999999999));
 }
 
 static void
@@ -171,6 +186,9 @@ test_format_duration(void **state)
 	check_format(3599999, "59m59s");
 	check_format(3600000, "1h00m");
 	check_format(86400000, "24h00m");
+	check_format(HV_DURATION_MAX_MS, "87600h00m");
+	/* Beyond an int of hours: still positive, still right. */
+	check_format(INT64_C(3600000000000000), "1000000000h00m");
 	check_format(-1, "-");
 	/* A short buffer is truncated, never overrun. */
 	memset(small, 'X', sizeof small);
@@ -283,6 +301,32 @@ test_parse_int(void **state)
 	assert_int_equal(hv_parse_int("9223372036854775808", &v), -1);
 	assert_int_equal(hv_parse_int("-9223372036854775809", &v), -1);
 	assert_int_equal(v, 99);
+}
+
+/* Seeds: 64 bits, digits only; an overflow is refused, not clamped. */
+static void
+test_parse_u64(void **state)
+{
+	uint64_t	v = 7;
+
+	(void)state;
+	assert_int_equal(hv_parse_u64("0", &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(hv_parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 7;
+	assert_int_equal(hv_parse_u64("18446744073709551616", &v), -1);
+	assert_int_equal(hv_parse_u64("99999999999999999999", &v), -1);
+	assert_int_equal(hv_parse_u64("-1", &v), -1);
+	assert_int_equal(hv_parse_u64("+1", &v), -1);
+	assert_int_equal(hv_parse_u64(" 1", &v), -1);
+	assert_int_equal(hv_parse_u64("1 ", &v), -1);
+	assert_int_equal(hv_parse_u64("", &v), -1);
+	assert_int_equal(hv_parse_u64("0x10", &v), -1);
+	assert_true(v == 7);
+	assert_true(hv_utf8_valid("caf\xc3\xa9"));
+	assert_false(hv_utf8_valid("x\xff"));
+	assert_false(hv_utf8_valid("\xc3"));
 }
 
 static void
@@ -804,6 +848,195 @@ test_read_file(void **state)
 	hv_buf_release(&err);
 }
 
+/* Reads path expecting a refusal that says want; out stays as it was. */
+static void
+read_refused(const char *path, size_t max, const char *want)
+{
+	struct hv_buf	out = HV_BUF_INIT, err = HV_BUF_INIT;
+
+	hv_buf_puts(&out, ">");
+	if (hv_read_file_max(path, max, &out, &err) != -1)
+		fail_msg("%s was read (%zu bytes)", path, out.len);
+	if (strstr(err.s, want) == NULL)
+		fail_msg("%s: \"%s\" does not say \"%s\"", path, err.s, want);
+	assert_string_equal(out.s, ">");
+	hv_buf_release(&out);
+	hv_buf_release(&err);
+}
+
+/*
+ * Only regular files, and at most so many bytes: /dev/zero, a FIFO
+ * without a writer and a huge file were read without bound, or for ever
+ * (issue 7, item 10). A FIFO is refused at once, not waited on.
+ */
+static void
+test_read_file_bounded(void **state)
+{
+	const char	*dir = *state;
+	char		 path[64], fifo[64];
+	struct hv_buf	 out = HV_BUF_INIT, err = HV_BUF_INIT;
+	FILE		*f;
+	int64_t		 t0;
+
+	read_refused("/dev/zero", HV_READ_MAX, "not a regular file");
+	read_refused("/dev/null", HV_READ_MAX, "not a regular file");
+	read_refused(dir, HV_READ_MAX, "Is a directory");
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	t0 = hv_mono_ms();
+	read_refused(fifo, HV_READ_MAX, "not a regular file");
+	assert_true(hv_mono_ms() - t0 < 1000);
+	unlink(fifo);
+
+	snprintf(path, sizeof path, "%s/big", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0123456789", f);
+	fclose(f);
+	read_refused(path, 9, "larger than 9 bytes");
+	assert_int_equal(hv_read_file_max(path, 10, &out, &err), 0);
+	assert_string_equal(out.s, "0123456789");
+	/* A sparse file of 65 MiB is refused without being read. */
+	assert_int_equal(truncate(path, HV_READ_MAX + 1), 0);
+	t0 = hv_mono_ms();
+	read_refused(path, HV_READ_MAX, "larger than 64 MiB");
+	assert_true(hv_mono_ms() - t0 < 1000);
+	unlink(path);
+	hv_buf_release(&out);
+	hv_buf_release(&err);
+}
+
+/* Secrets: every value registered is shown as its reference. */
+static void
+check_redact(const char *in, const char *want)
+{
+	struct hv_buf	b = HV_BUF_INIT;
+
+	hv_buf_puts(&b, in);
+	hv_redact(&b);
+	assert_string_equal(b.s, want);
+	hv_buf_release(&b);
+}
+
+static void
+test_redact(void **state)
+{
+	struct hv_buf	err = HV_BUF_INIT;
+
+	(void)state;
+	hv_secrets_clear();
+	check_redact("nothing to hide", "nothing to hide");
+	hv_secret_add("s3cr3t-token", "${env.TOKEN}");
+	hv_secret_add("s3cr3t", "${env.SHORT}");
+	hv_secret_add("it's", "${env.Q}");
+	hv_secret_add("line one\nline two\n", "${file:key}");
+	hv_secret_add("ab", "${env.TINY}");	/* too short to hide */
+	check_redact("token s3cr3t-token and s3cr3t.",
+	    "token ${env.TOKEN} and ${env.SHORT}.");
+	/* Quoted for a shell, as a command or its error would say it. */
+	check_redact("echo 'it'\\''s'", "echo ${env.Q}");
+	check_redact("bad line: line two", "bad line: ${file:key}");
+	check_redact("ab ab", "ab ab");
+	check_redact("s3cr3ts3cr3t", "${env.SHORT}${env.SHORT}");
+	/* A reference is never redacted again, whatever it holds. */
+	hv_secret_add("TOKEN", "${env.T2}");
+	check_redact("s3cr3t-token TOKEN", "${env.TOKEN} ${env.T2}");
+	/* Errors made by hv_error() carry no secret. */
+	hv_error(&err, "cannot run %s: %s", "s3cr3t", "No such file");
+	assert_string_equal(err.s, "cannot run ${env.SHORT}: No such file");
+	assert_true(hv_secret_count() > 4);
+	hv_secrets_clear();
+	assert_int_equal(hv_secret_count(), 0);
+	check_redact("s3cr3t", "s3cr3t");
+	hv_buf_release(&err);
+}
+
+static void
+check_safe(const char *in, size_t n, int keep, const char *want)
+{
+	struct hv_buf	b = HV_BUF_INIT;
+
+	hv_buf_put_safe(&b, in, n == 0 ? strlen(in) : n, keep);
+	assert_string_equal(b.s, want);
+	hv_buf_release(&b);
+}
+
+/* Terminal escapes never pass raw; UTF-8 text does. */
+static void
+test_put_safe(void **state)
+{
+	(void)state;
+	check_safe("plain text", 0, 0, "plain text");
+	check_safe("\033[31mred\033]0;title\007", 0, 0,
+	    "\\u001b[31mred\\u001b]0;title\\u0007");
+	check_safe("a\nb\tc\r", 0, 1, "a\nb\tc\\u000d");
+	check_safe("a\nb\tc", 0, 0, "a\\u000ab\\u0009c");
+	check_safe("del\177", 0, 0, "del\\u007f");
+	/* C1 controls as UTF-8 (CSI is U+009B), and as raw bytes. */
+	check_safe("\xc2\x9b" "2J", 0, 0, "\\u009b2J");
+	check_safe("\x9b" "2J", 0, 0, "\\x9b2J");
+	check_safe("\xc2\x85", 0, 0, "\\u0085");
+	/* Text in other scripts stays as it is. */
+	check_safe("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5", 0, 0,
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\xa5");
+	/* Broken, overlong and surrogate sequences are bytes. */
+	check_safe("\xc3", 0, 0, "\\xc3");
+	check_safe("\xc0\xaf", 0, 0, "\\xc0\\xaf");
+	check_safe("\xed\xa0\x80", 0, 0, "\\xed\\xa0\\x80");
+	check_safe("nul\0after", 9, 0, "nul\\u0000after");
+}
+
+/*
+ * stdout and stderr as havoc sets them up: what a child writes through
+ * them reaches the pipe escaped, a UTF-8 sequence split between two
+ * writes included.
+ */
+static void
+test_stdio_escape(void **state)
+{
+	char	buf[256];
+	ssize_t	n;
+	size_t	len = 0;
+	int	out[2], err[2], st;
+	pid_t	pid;
+
+	(void)state;
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	if ((pid = fork()) == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		if (hv_stdio_escape() == -1)
+			_exit(2);
+		printf("title \033[2J");
+		fflush(stdout);
+		printf("\xc3");
+		fflush(stdout);
+		printf("\xa9 ok\n");
+		fprintf(stderr, "bell\a\n");
+		hv_log_level = HV_LOG_INFO;
+		hv_log("log \033]0;x\007 line\nnext");
+		fflush(stdout);
+		_exit(0);
+	}
+	close(out[1]);
+	close(err[1]);
+	while ((n = read(out[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	assert_string_equal(buf, "title \\u001b[2J\xc3\xa9 ok\n");
+	len = 0;
+	while ((n = read(err[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	assert_string_equal(buf, "bell\\u0007\n"
+	    "log \\u001b]0;x\\u0007 line\\u000anext\n");
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(out[0]);
+	close(err[0]);
+}
+
 int
 main(void)
 {
@@ -816,6 +1049,7 @@ main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_sizes_reject),
 		cmocka_unit_test(test_parse_int),
+		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_shell_quote_every_byte),
@@ -832,6 +1066,11 @@ main(void)
 		cmocka_unit_test(test_xasprintf_and_strndup),
 		cmocka_unit_test_setup_teardown(test_read_file, setup_dir,
 		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_read_file_bounded,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_put_safe),
+		cmocka_unit_test(test_stdio_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
