@@ -19,6 +19,9 @@ ports=()
 
 cleanup() {
 	local p
+	# TERM first: timeout(1) hands it to its child (a KILL would not).
+	for p in "${bgpids[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.2
 	for p in "${bgpids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for p in "${ports[@]}"; do "$WEBAPP" stop "$p" >/dev/null 2>&1; done
