@@ -570,27 +570,16 @@ hv_aws_image_label(struct hv_buf *out, const char *id, const char *name)
 }
 
 /*
- * How long one AWS call may take: its timeout: (what it waits for),
- * else three of the client's deadlines (a describe, the action, a
- * describe); a rotation gets its wait per batch on top.
+ * How long one AWS call may take: its timeout (every AWS driver has
+ * one), and one more request's deadline for the answer under way.
  */
 static int64_t
 aws_budget(const struct hv_call *c)
 {
-	int64_t	ms = 3 * (int64_t)HV_AWS_DEADLINE, batches;
-	long long b;
+	int64_t	ms = hv_arg_ms(c, "timeout");
 
-	if (hv_param_find(c->driver->params, "timeout") != NULL)
-		ms += hv_arg_ms(c, "timeout");
-	if (hv_param_find(c->driver->params, "wait_healthy") != NULL) {
-		b = hv_arg_int(c, "batch");
-		if (b < 1)
-			b = 1;
-		batches = c->count > 0 ? ((int64_t)c->count + b - 1) / b : 1;
-		ms += batches * (hv_arg_ms(c, "wait_healthy") +
-		    3 * (int64_t)HV_AWS_DEADLINE);
-	}
-	return ms;
+	return (ms > 0 ? ms : 3 * (int64_t)HV_AWS_DEADLINE) +
+	    HV_AWS_DEADLINE;
 }
 
 const struct hv_transport hv_transport_aws = {

@@ -12,6 +12,8 @@
 
 static const struct hv_param capacity_params[] = {
 	{ "asg", HV_T_STR, 1, NULL, NULL, "the Auto Scaling group's name" },
+	{ "timeout", HV_T_DURATION, 0, "1m", NULL,
+	  "for the request to AWS and its retries" },
 	{ NULL }
 };
 

@@ -20,6 +20,8 @@ static const struct hv_param image_params[] = {
 	{ "launch_template", HV_T_STR, 0, NULL, "current",
 	  "current: the AMI of the current version of the launch "
 	  "template of each instance's Auto Scaling group" },
+	{ "timeout", HV_T_DURATION, 0, "2m", NULL,
+	  "for the whole look: its requests to AWS and their retries" },
 	{ NULL }
 };
 

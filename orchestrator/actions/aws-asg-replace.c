@@ -51,6 +51,8 @@ static const struct hv_param replace_params[] = {
 	{ "healthy_when", HV_T_PROBE, 0, NULL, NULL,
 	  "a probe that must pass on each replacement (as a host: "
 	  "${target.address} is its address): {probe, with, expect}" },
+	{ "timeout", HV_T_DURATION, 0, "6h", NULL,
+	  "the longest the whole rotation may take" },
 	{ NULL }
 };
 

@@ -12,6 +12,8 @@
 #include "inventory.h"
 
 static const struct hv_param reboot_params[] = {
+	{ "timeout", HV_T_DURATION, 0, "2m", NULL,
+	  "for the whole step: its request to AWS and its retries" },
 	{ NULL }
 };
 

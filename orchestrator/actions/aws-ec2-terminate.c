@@ -19,6 +19,8 @@ static const struct hv_param terminate_params[] = {
 	{ "outside_asg", HV_T_BOOL, 0, "false", NULL,
 	  "also terminate instances in no Auto Scaling group (nothing "
 	  "will bring them back)" },
+	{ "timeout", HV_T_DURATION, 0, "3m", NULL,
+	  "for the whole step: its requests to AWS and their retries" },
 	{ NULL }
 };
 
