@@ -221,6 +221,22 @@ stop_rotation(struct rotation *rot, const char *fmt, ...)
 	hv_aws_gather_end(g);
 }
 
+/*
+ * Looks again at fn's time, or says no (0) when the batch's time is up:
+ * the last look is at the deadline itself.
+ */
+static int
+again(struct rotation *rot, hv_aws_gather_fn fn)
+{
+	int64_t	left = rot->deadline - hv_mono_ms();
+
+	if (left <= 0)
+		return 0;
+	hv_aws_gather_after(rot->g, left < HV_AWS_POLL_MS ? left :
+	    HV_AWS_POLL_MS, fn);
+	return 1;
+}
+
 /* Whether id is one of the current batch's instances. */
 static int
 in_batch(const struct rotation *rot, const char *id)
@@ -453,10 +469,8 @@ probes_over(struct rotation *rot)
 		batch_done(rot);
 		return;
 	}
-	if (hv_mono_ms() + HV_AWS_POLL_MS <= rot->deadline) {
-		hv_aws_gather_after(rot->g, HV_AWS_POLL_MS, look);
+	if (again(rot, look))
 		return;
-	}
 	for (i = 0; i < rot->nrepls; i++) {
 		if (!rot->repls[i].healthy)
 			hv_buf_printf(&msg, "%sreplacement %s (%s): %s",
@@ -603,9 +617,7 @@ on_group_after(struct hv_aws_gather *g, const struct hv_aws_res *res,
 	for (i = 0; i < grp->members.n; i++)
 		fresh += is_fresh(rot, &grp->members.v[i]);
 	if (fresh < rot->nbatch) {
-		if (hv_mono_ms() + HV_AWS_POLL_MS <= rot->deadline)
-			hv_aws_gather_after(g, HV_AWS_POLL_MS, look);
-		else
+		if (!again(rot, look))
 			stop_rotation(rot, "no replacement InService and "
 			    "Healthy in group %s within wait_healthy %s (%zu "
 			    "of %zu)", rot->asg, hv_format_duration(
@@ -725,10 +737,8 @@ on_group_before(struct hv_aws_gather *g, const struct hv_aws_res *res,
 	if (need < 0)
 		need = gs.v[0].desired - (long)rot->nbatch;
 	if ((long)(up - up_batch) < need) {
-		if (hv_mono_ms() + HV_AWS_POLL_MS <= rot->deadline) {
-			hv_aws_gather_after(g, HV_AWS_POLL_MS, look_before);
+		if (again(rot, look_before))
 			goto out;
-		}
 		stop_rotation(rot, "group %s has %zu of %ld instances "
 		    "InService and Healthy: replacing %zu would leave fewer "
 		    "than min_healthy %ld", rot->asg, up, gs.v[0].desired,

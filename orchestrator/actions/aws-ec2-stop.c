@@ -67,7 +67,7 @@ on_states(struct hv_aws_gather *g, const struct hv_aws_instances *l,
 		hv_aws_gather_end(g);
 		return;
 	}
-	if (hv_mono_ms() + HV_AWS_POLL_MS > st->deadline) {
+	if (hv_mono_ms() >= st->deadline) {
 		for (i = 0; i < g->n; i++) {
 			if ((mine = hv_aws_gather_instance(g, i)) == NULL)
 				continue;
@@ -79,7 +79,8 @@ on_states(struct hv_aws_gather *g, const struct hv_aws_instances *l,
 		hv_aws_gather_end(g);
 		return;
 	}
-	hv_aws_gather_after(g, HV_AWS_POLL_MS, poll_states);
+	hv_aws_gather_after(g, st->deadline - hv_mono_ms() < HV_AWS_POLL_MS ?
+	    st->deadline - hv_mono_ms() : HV_AWS_POLL_MS, poll_states);
 }
 
 static void
