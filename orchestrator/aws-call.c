@@ -18,12 +18,20 @@ struct client {
 	struct hv_aws	*aws;
 };
 
+struct later {
+	void		(*fn)(void *);
+	void		*arg;
+};
+
 /* What the transport keeps on a loop (its HV_SLOT_AWS). */
 struct aws_state {
 	struct hv_loop		*loop;
 	struct client		*clients;
 	size_t			 nclients;
 	struct hv_aws_gather	*gatherings;
+	struct later		*later;		/* to free on the next turn */
+	size_t			 nlater;
+	struct hv_timer		*later_timer;
 };
 
 struct aws_inflight {
@@ -37,11 +45,35 @@ struct aws_inflight {
 static void	gather_free(struct hv_aws_gather *);
 
 static void
+later_run(struct aws_state *st)
+{
+	struct later	*v = st->later;
+	size_t		 i, n = st->nlater;
+
+	st->later = NULL;
+	st->nlater = 0;
+	for (i = 0; i < n; i++)
+		v[i].fn(v[i].arg);
+	free(v);
+}
+
+static void
+on_later(void *arg)
+{
+	struct aws_state	*st = arg;
+
+	st->later_timer = NULL;
+	later_run(st);
+}
+
+static void
 state_free(void *arg)
 {
 	struct aws_state	*st = arg;
 	size_t			 i;
 
+	hv_loop_cancel(st->loop, st->later_timer);
+	later_run(st);
 	while (st->gatherings != NULL)
 		gather_free(st->gatherings);
 	for (i = 0; i < st->nclients; i++) {
@@ -66,6 +98,19 @@ state_get(struct hv_loop *loop)
 	*slot = st;
 	hv_loop_atfree(loop, state_free, st);
 	return st;
+}
+
+void
+hv_aws_free_later(struct hv_loop *loop, void (*fn)(void *), void *arg)
+{
+	struct aws_state	*st = state_get(loop);
+
+	st->later = hv_xreallocarray(st->later, st->nlater + 1,
+	    sizeof *st->later);
+	st->later[st->nlater].fn = fn;
+	st->later[st->nlater++].arg = arg;
+	if (st->later_timer == NULL)
+		st->later_timer = hv_loop_timer(loop, 0, on_later, st);
 }
 
 static const char *

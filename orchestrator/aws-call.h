@@ -137,6 +137,12 @@ size_t	 hv_aws_gather_find(const struct hv_aws_gather *, const char *id);
 void	 hv_aws_gather_enter(struct hv_aws_gather *);
 int	 hv_aws_gather_leave(struct hv_aws_gather *);
 
+/*
+ * Frees arg with fn on the next turn of the loop (or when the loop is
+ * freed first): for what a callback's caller may still touch.
+ */
+void	 hv_aws_free_later(struct hv_loop *, void (*fn)(void *), void *arg);
+
 /* The cancel hook of AWS drivers: the call leaves its gathering. */
 void	 hv_aws_gather_cancel(struct hv_call *);
 

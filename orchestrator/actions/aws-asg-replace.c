@@ -375,9 +375,8 @@ probe_run_free(struct probe_run *pr)
 	free(pr);
 }
 
-/* The probe's own code may still be on the stack: free on the next turn. */
 static void
-probe_run_free_later(void *arg)
+probe_run_free_cb(void *arg)
 {
 	probe_run_free(arg);
 }
@@ -390,7 +389,8 @@ probe_done(struct hv_call *call)
 	struct hv_aws_gather	*g;
 	struct repl		*r = pr->r;
 
-	hv_loop_timer(call->ctx->loop, 0, probe_run_free_later, pr);
+	/* The probe's own code may still be on the stack. */
+	hv_aws_free_later(call->ctx->loop, probe_run_free_cb, pr);
 	if (rot == NULL)
 		return;		/* orphaned: the rotation is gone */
 	g = rot->g;
