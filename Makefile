@@ -7,6 +7,7 @@
 #   make check        style and static checks, then make test
 #   make bench        the benchmarks: start-up, SSH fan-out (needs root
 #                     for the lab), reports over 10,000 runs
+#   make bench-daemon the game-day daemon against cron (30 minutes)
 #   make install      honours PREFIX and DESTDIR
 #
 # SANITIZE=address,undefined builds into build/san instead of build.
@@ -14,6 +15,7 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 DESTDIR	?=
 
 CC		?= cc
@@ -58,7 +60,7 @@ UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS	:= $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
 
 .PHONY: all tools test unit unit-san integration lab-test check style demo \
-	bench deps install uninstall clean
+	bench bench-daemon deps install uninstall clean
 
 all: $(BUILD)/havoc $(TOOL_BINS)
 
@@ -128,6 +130,10 @@ bench: deps
 	@bash tests/bench/report.sh $(BUILD)/havoc
 	@bash tests/bench/aws.sh $(BUILD)/havoc
 
+bench-daemon: deps
+	$(MAKE) all
+	@bash tests/bench/gameday-daemon.sh $(BUILD)/havoc
+
 # Style: banned functions, and library headers only behind their seam.
 style:
 	@sh tests/style.sh
@@ -144,9 +150,14 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(BUILD)/havoc $(DESTDIR)$(BINDIR)/havoc
 	install -m 644 man/havoc.1 $(DESTDIR)$(MANDIR)/man1/havoc.1
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/havoc-daemon.service \
+	    >$(DESTDIR)$(UNITDIR)/havoc-daemon.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/havoc-daemon.service
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/havoc $(DESTDIR)$(MANDIR)/man1/havoc.1
+	rm -f $(DESTDIR)$(BINDIR)/havoc $(DESTDIR)$(MANDIR)/man1/havoc.1 \
+	    $(DESTDIR)$(UNITDIR)/havoc-daemon.service
 
 clean:
 	rm -rf build

@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "runner.h"
 #include "store.h"
+#include "store-gameday.h"
 
 /* How long running havocs get to finish their rollbacks. */
 #define HALT_WAIT_MS	(120 * 1000)
@@ -31,7 +32,7 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_loop	*loop;
 	struct hv_buf	 err = HV_BUF_INIT;
 	const char	*db = NULL;
-	json_t		*running, *r;
+	json_t		*running, *r, *status;
 	pid_t		 pids[256];
 	size_t		 i, n = 0, alive;
 	int64_t		 deadline;
@@ -56,6 +57,32 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 	if (gethostname(host, sizeof host) == -1)
 		host[0] = '\0';
 	host[sizeof host - 1] = '\0';
+	/* Daemons first, so that they start no game day meanwhile; each
+	 * passes SIGTERM to its game days and exits after their rollbacks. */
+	if ((status = hv_store_status_json(st, &err)) == NULL) {
+		fprintf(stderr, "havoc: %s\n", err.s);
+		hv_buf_reset(&err);
+	}
+	json_array_foreach(json_object_get(status, "daemons"), i, r) {
+		pid_t	pid = (pid_t)json_integer_value(json_object_get(r,
+			    "pid"));
+		const char *ctl = json_string_value(json_object_get(r,
+			    "controller"));
+		const char *state = json_string_value(json_object_get(r,
+			    "status"));
+
+		if (pid <= 0 || ctl == NULL || strcmp(ctl, host) != 0 ||
+		    state == NULL || strcmp(state, "running") != 0 ||
+		    n == sizeof pids / sizeof pids[0] || !hv_run_alive(pid))
+			continue;
+		if (kill(pid, SIGTERM) == 0) {
+			printf("daemon %lld: sent SIGTERM to havoc (pid %d)\n",
+			    json_integer_value(json_object_get(r, "id")),
+			    (int)pid);
+			pids[n++] = pid;
+		}
+	}
+	json_decref(status);
 	if ((running = hv_store_running_json(st, &err)) == NULL) {
 		fprintf(stderr, "havoc: %s\n", err.s);
 		hv_buf_release(&err);
@@ -109,7 +136,7 @@ cmd_halt(const struct hv_cmd *cmd, int argc, char **argv)
 const struct hv_cmd hv_cmd_halt = {
 	.name = "halt",
 	.args = "[--db PATH]",
-	.summary = "stop running runs and revert everything",
+	.summary = "stop running daemons and runs; revert everything",
 	.help = "  --db PATH   the database\n",
 	.exec = cmd_halt,
 };

@@ -5,6 +5,7 @@
 #ifndef HV_CMD_H
 #define HV_CMD_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct hv_experiment;
@@ -28,6 +29,9 @@ extern const struct hv_cmd hv_cmd_report;
 extern const struct hv_cmd hv_cmd_recover;
 extern const struct hv_cmd hv_cmd_halt;
 extern const struct hv_cmd hv_cmd_drivers;
+extern const struct hv_cmd hv_cmd_gameday;
+extern const struct hv_cmd hv_cmd_daemon;
+extern const struct hv_cmd hv_cmd_status;
 
 /* Prints "usage: havoc NAME ARGS" and the help to f. */
 void	 hv_cmd_usage(const struct hv_cmd *, FILE *);
@@ -61,5 +65,16 @@ void	 hv_cmd_print_replay(FILE *, const char *path, const char **vars,
  */
 struct hv_experiment *hv_cmd_load(const char *path,
 		    const struct hv_load_opts *);
+
+/*
+ * Game days (cmd-gameday.c): loads a game-day file (flags as for
+ * hv_gameday_load()), printing every problem; NULL when there was any.
+ * Prints the next n slots after from, each after indent; -1 (with the
+ * schedule's FILE:LINE:COLUMN on stderr) when the schedule has no more.
+ */
+struct hv_gameday;
+struct hv_gameday *hv_cmd_load_gameday(const char *path, int flags);
+int	 hv_cmd_print_next(struct hv_gameday *, int64_t from, long n,
+	    FILE *, const char *indent);
 
 #endif

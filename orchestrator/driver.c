@@ -690,6 +690,8 @@ hv_call_budget(const struct hv_call *c)
 	const struct hv_transport	*t = hv_driver_transport(c->driver);
 	int64_t				 ms;
 
+	if (c->driver->budget != NULL)
+		return c->driver->budget(c);
 	if (t->budget != NULL)
 		return t->budget(c);
 	ms = hv_arg_ms(c, "timeout");

@@ -156,6 +156,9 @@ struct hv_driver {
 	/* Optional: stops work in flight; hv_call_done() follows. */
 	void	(*cancel)(struct hv_call *);
 
+	/* Optional: the longest a call may take; else its transport's. */
+	int64_t	(*budget)(const struct hv_call *);
+
 	/*
 	 * SSH actions (remote.h): the shell command that does (revert 0) or
 	 * undoes (revert 1) the work on the target, built from parameters

@@ -39,12 +39,16 @@ hv_ssh_opts_release(struct hv_ssh_opts *o)
 	hv_ssh_opts_init(o);
 }
 
-void
-hv_ssh_opts_fill(struct hv_ssh_opts *dst, const struct hv_ssh_opts *src)
+/*
+ * Sets in dst every setting that dst lacks and src has; strings are
+ * copied (copy) or borrowed.
+ */
+static void
+merge(struct hv_ssh_opts *dst, const struct hv_ssh_opts *src, int copy)
 {
 #define TAKE(f) do {							\
 	if (dst->f == NULL && src->f != NULL)				\
-		dst->f = hv_xstrdup(src->f);				\
+		dst->f = copy ? hv_xstrdup(src->f) : src->f;		\
 } while (0)
 	TAKE(user);
 	TAKE(identity);
@@ -65,6 +69,12 @@ hv_ssh_opts_fill(struct hv_ssh_opts *dst, const struct hv_ssh_opts *src)
 		dst->keepalive_ms = src->keepalive_ms;
 	if (dst->max_parallel == 0)
 		dst->max_parallel = src->max_parallel;
+}
+
+void
+hv_ssh_opts_fill(struct hv_ssh_opts *dst, const struct hv_ssh_opts *src)
+{
+	merge(dst, src, 1);
 }
 
 void
@@ -376,32 +386,8 @@ hv_inventory_ssh_for(const struct hv_inventory *inv,
 	hv_ssh_opts_init(out);
 	/* Borrowed strings: the first layer that has one. */
 	for (i = 0; i < 3; i++) {
-		const struct hv_ssh_opts	*o = layers[i];
-
-		if (o == NULL)
-			continue;
-		if (out->user == NULL)
-			out->user = o->user;
-		if (out->identity == NULL)
-			out->identity = o->identity;
-		if (out->known_hosts == NULL)
-			out->known_hosts = o->known_hosts;
-		if (out->passphrase_env == NULL)
-			out->passphrase_env = o->passphrase_env;
-		if (out->agent == -1)
-			out->agent = o->agent;
-		if (out->tofu == -1)
-			out->tofu = o->tofu;
-		if (out->port == 0)
-			out->port = o->port;
-		if (out->connect_timeout_ms == 0)
-			out->connect_timeout_ms = o->connect_timeout_ms;
-		if (out->command_timeout_ms == 0)
-			out->command_timeout_ms = o->command_timeout_ms;
-		if (out->keepalive_ms == 0)
-			out->keepalive_ms = o->keepalive_ms;
-		if (out->max_parallel == 0)
-			out->max_parallel = o->max_parallel;
+		if (layers[i] != NULL)
+			merge(out, layers[i], 0);
 	}
 }
 

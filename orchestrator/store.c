@@ -219,7 +219,62 @@ static const char *const migrations[] = {
 	/* 2 -> 3: the experiment's tags on its runs, for reports. */
 	"ALTER TABLE runs ADD COLUMN tags_json TEXT;\n",
 
-	/* 3 -> 4: the batch of a step that works in batches (a rotation). */
+	/* 3 -> 4: game days as the daemon runs them (store-gameday.c). */
+	"CREATE TABLE daemons (\n"
+	" id           INTEGER PRIMARY KEY,\n"
+	" controller   TEXT NOT NULL,\n"
+	" pid          INTEGER NOT NULL,\n"
+	" proc_start   TEXT,\n"
+	" files        TEXT,\n"
+	" started_at   INTEGER NOT NULL,\n"
+	" heartbeat_at INTEGER,\n"
+	" stopped_at   INTEGER,\n"
+	" status       TEXT NOT NULL DEFAULT 'running' CONSTRAINT\n"
+	"               daemon_status CHECK (status IN ('running', 'stopped',\n"
+	"               'lost'))\n"
+	");\n"
+	"CREATE TABLE leases (\n"
+	" name       TEXT PRIMARY KEY,\n"
+	" daemon_id  INTEGER NOT NULL REFERENCES daemons (id),\n"
+	" expires_at INTEGER NOT NULL\n"
+	");\n"
+	"ALTER TABLE gamedays ADD COLUMN file_hash TEXT;\n"
+	"ALTER TABLE gamedays ADD COLUMN jitter_ms INTEGER;\n"
+	"ALTER TABLE gamedays ADD COLUMN jitter_seed TEXT;\n"
+	"ALTER TABLE gamedays ADD COLUMN daemon_id INTEGER\n"
+	" REFERENCES daemons (id);\n"
+	"ALTER TABLE gamedays ADD COLUMN controller TEXT;\n"
+	"ALTER TABLE gamedays ADD COLUMN pid INTEGER;\n"
+	"ALTER TABLE gamedays ADD COLUMN exit_code INTEGER;\n"
+	"ALTER TABLE gamedays ADD COLUMN reason TEXT;\n"
+	"ALTER TABLE gamedays ADD COLUMN summary TEXT;\n"
+	"ALTER TABLE gamedays ADD COLUMN notify TEXT;\n"
+	"CREATE INDEX gamedays_status ON gamedays (status);\n"
+	"CREATE TABLE gameday_schedules (\n"
+	" name            TEXT PRIMARY KEY,\n"
+	" file            TEXT NOT NULL,\n"
+	" schedule        TEXT NOT NULL,\n"
+	" timezone        TEXT NOT NULL,\n"
+	" daemon_id       INTEGER REFERENCES daemons (id),\n"
+	" next_slot_at    INTEGER,\n"
+	" next_start_at   INTEGER,\n"
+	" accounted_until INTEGER,\n"
+	" updated_at      INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE gameday_skips (\n"
+	" id           INTEGER PRIMARY KEY,\n"
+	" name         TEXT NOT NULL,\n"
+	" file         TEXT,\n"
+	" scheduled_at INTEGER NOT NULL,\n"
+	" reason       TEXT NOT NULL CONSTRAINT skip_reason CHECK (reason\n"
+	"               IN ('missed', 'concurrency', 'error')),\n"
+	" detail       TEXT,\n"
+	" daemon_id    INTEGER REFERENCES daemons (id),\n"
+	" recorded_at  INTEGER NOT NULL,\n"
+	" UNIQUE (name, scheduled_at)\n"
+	");\n",
+
+	/* 4 -> 5: the batch of a step that works in batches (a rotation). */
 	"ALTER TABLE steps ADD COLUMN batch INTEGER;\n",
 };
 
@@ -1449,36 +1504,6 @@ hv_store_gameday_end(struct hv_store *s, int64_t gameday,
 	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (of n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	uint32_t	cp;
-	size_t		len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* A JSON string of text; bytes that are not UTF-8 become U+FFFD. */
 static json_t *
 text_json(const char *t, size_t n)
@@ -1490,7 +1515,7 @@ text_json(const char *t, size_t n)
 	if ((j = json_stringn(t, n)) != NULL)
 		return j;
 	for (i = 0; i < n; i += len == 0 ? 1 : len) {
-		len = utf8_len((const unsigned char *)t + i, n - i);
+		len = hv_utf8_len((const unsigned char *)t + i, n - i);
 		if (len == 0)
 			hv_buf_puts(&b, "\xef\xbf\xbd");
 		else

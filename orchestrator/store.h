@@ -25,7 +25,7 @@
 struct hv_store;
 struct json_t;
 
-#define HV_STORE_SCHEMA	4
+#define HV_STORE_SCHEMA	5
 
 /* How to open a store. */
 #define HV_STORE_CREATE		0x1	/* make the file if it is missing */

@@ -99,6 +99,12 @@ int	 hv_read_file(const char *path, struct hv_buf *out, struct hv_buf *err);
 /* SHA-256 of data as 64 lowercase hex characters into hex[65]. */
 void	 hv_sha256_hex(const void *, size_t, char hex[65]);
 
+/*
+ * The length of the valid UTF-8 sequence at p (n bytes left): 1 to 4, or
+ * 0 when it is not one (overlong, a surrogate, past U+10FFFF, cut).
+ */
+size_t	 hv_utf8_len(const unsigned char *p, size_t n);
+
 /* Logging to stderr; only the command layer decides the level. */
 enum hv_log_level { HV_LOG_QUIET, HV_LOG_INFO, HV_LOG_VERBOSE };
 extern enum hv_log_level hv_log_level;

@@ -13,36 +13,6 @@
 
 #include "report.h"
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	uint32_t	cp;
-	size_t		len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 char *
 hv_report_strdup(const char *s)
 {
@@ -53,7 +23,7 @@ hv_report_strdup(const char *s)
 		return NULL;
 	n = strlen(s);
 	for (i = 0; i < n; i += len == 0 ? 1 : len) {
-		len = utf8_len((const unsigned char *)s + i, n - i);
+		len = hv_utf8_len((const unsigned char *)s + i, n - i);
 		if (len == 0)
 			hv_buf_puts(&b, "\xef\xbf\xbd");
 		else

@@ -9,6 +9,12 @@
  * idempotent and also cleans up after an inject that half happened. The
  * list and the expiries are chained on the loop; the expiries run
  * concurrently, and the whole revert keeps within one timeout.
+ *
+ * Before it expires a silence, the revert lingers: it waits (at most
+ * `linger`) until no alert that the silence matches fires any more. The
+ * faults that made the alert fire were reverted just before; the alert
+ * needs a few scrapes to clear, and a silence expired at once would page
+ * on-call for what is already over.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +25,15 @@
 #include "api.h"
 #include "driver.h"
 #include "http.h"
+#include "loop.h"
 #include "node.h"
 #include "util.h"
 
 #define CREATE_PATH	"/api/v2/silences"
 #define LIST_PATH	"/api/v2/silences"
 #define EXPIRE_PATH	"/api/v2/silence/"
+#define ALERTS_PATH	"/api/v2/alerts"
+#define LINGER_POLL_MS	1000
 
 static const struct hv_param silence_params[] = {
 	{ "url", HV_T_STR, 1, NULL, NULL,
@@ -38,8 +47,12 @@ static const struct hv_param silence_params[] = {
 	  "how long the silence lasts if it is not expired before" },
 	{ "comment", HV_T_STR, 0, "havoc experiment", NULL,
 	  "the silence's comment; havoc adds the step's tag" },
+	{ "linger", HV_T_DURATION, 0, "1m", NULL,
+	  "at the revert, keep the silence until the alerts it matches "
+	  "have cleared, this long at most (0: expire at once)" },
 	{ "timeout", HV_T_DURATION, 0, "10s", NULL,
-	  "for creating, and for the whole revert (list, then expire)" },
+	  "for creating, and for the revert's requests (list, then "
+	  "expire), besides the linger" },
 	HV_HTTP_CLIENT_PARAMS,
 	{ NULL }
 };
@@ -63,6 +76,10 @@ struct op {
 	size_t		 nex;
 	size_t		 pending;
 	int64_t		 deadline;	/* monotonic: the revert's budget */
+	int64_t		 linger_until;	/* monotonic */
+	int64_t		 linger_from;
+	struct hv_timer	*timer;		/* the next look at the alerts */
+	int		 firing;	/* alerts it matches, last look */
 	char		 ends[32];	/* the silence's endsAt */
 };
 
@@ -73,6 +90,8 @@ op_free(struct op *op)
 
 	if (op == NULL)
 		return;
+	if (op->timer != NULL)
+		hv_loop_cancel(op->call->ctx->loop, op->timer);
 	hv_http_free(op->h);
 	for (i = 0; i < op->nex; i++) {
 		hv_http_free(op->ex[i].h);
@@ -333,43 +352,16 @@ collect(struct op *op, json_t *root, const char *tag, struct hv_buf *err)
 	return 0;
 }
 
+/* Expires every silence collected; they share the revert's timeout. */
 static void
-list_done(struct hv_http *h, void *arg)
+expire_all(struct op *op)
 {
-	struct op			*op = arg;
-	struct hv_call			*call = op->call;
-	const struct hv_http_res	*res = hv_http_result(h);
-	struct hv_buf			 path = HV_BUF_INIT;
-	json_t				*root = NULL;
-	struct expiry			*ex;
-	int64_t				 left;
-	size_t				 i;
+	struct hv_call	*call = op->call;
+	struct hv_buf	 path = HV_BUF_INIT;
+	struct expiry	*ex;
+	int64_t		 left;
+	size_t		 i;
 
-	call->latency_ms = res->total_ms;
-	if (!hv_http_success(res)) {
-		hv_http_api_label(call, "GET", LIST_PATH, &call->err);
-		hv_buf_puts(&call->err, ": ");
-		put_failure(&call->err, res);
-		goto fail;
-	}
-	root = hv_api_json(res, 0, "alertmanager: response", &call->err);
-	if (root == NULL)
-		goto fail;
-	if (collect(op, root, call->tag, &call->err) == -1)
-		goto fail;
-	json_decref(root);
-	root = NULL;
-	op->h = NULL;
-	hv_http_free(h);
-	h = NULL;
-	if (op->nex == 0) {
-		hv_buf_printf(&call->out, "no silence of %s in force",
-		    call->tag);
-		op_done(op, 1);
-		return;
-	}
-
-	/* The expiries share what is left of the revert's timeout. */
 	left = op->deadline - hv_mono_ms();
 	if (left <= 0) {
 		hv_error(&call->err, "timed out before expiring %zu silence%s",
@@ -390,6 +382,138 @@ list_done(struct hv_http *h, void *arg)
 	hv_buf_release(&path);
 	if (op->pending == 0)
 		revert_finish(op);
+}
+
+/* The alerts API's query for what the silence matches, in any state. */
+static void
+alerts_query(const struct hv_call *call, struct hv_buf *path)
+{
+	const struct hv_node	*ls = hv_arg_node(call, "labels");
+	struct hv_buf		 f = HV_BUF_INIT;
+	const char		*v;
+	size_t			 i;
+
+	hv_buf_puts(path, ALERTS_PATH "?active=true&silenced=true"
+	    "&inhibited=true&unprocessed=true&filter=");
+	v = hv_node_text(hv_arg_node(call, "alertname"), 0);
+	hv_buf_puts(&f, "alertname=");
+	hv_api_put_quoted(&f, v != NULL ? v : "");
+	hv_http_urlencode(path, f.s);
+	for (i = 0; ls != NULL && ls->kind == HV_NODE_MAP && i < ls->n; i++) {
+		if ((v = hv_node_text(ls->items[i], 0)) == NULL)
+			continue;
+		hv_buf_reset(&f);
+		hv_buf_printf(&f, "%s%s", ls->keys[i]->str, v[0] == '~' ?
+		    "=~" : "=");
+		hv_api_put_quoted(&f, v[0] == '~' ? v + 1 : v);
+		hv_buf_puts(path, "&filter=");
+		hv_http_urlencode(path, f.s);
+	}
+	hv_buf_release(&f);
+}
+
+static void	linger_look(struct op *);
+
+static void
+on_linger(void *arg)
+{
+	struct op	*op = arg;
+
+	op->timer = NULL;
+	linger_look(op);
+}
+
+static void
+linger_done(struct hv_http *h, void *arg)
+{
+	struct op			*op = arg;
+	struct hv_call			*call = op->call;
+	const struct hv_http_res	*res = hv_http_result(h);
+	json_t				*root;
+	char				 d[32];
+
+	op->h = NULL;
+	root = hv_http_success(res) ? json_loadb(res->body.s, res->body.len,
+	    0, NULL) : NULL;
+	/* A look that failed counts as firing: wait on, within linger. */
+	op->firing = json_is_array(root) ? (int)json_array_size(root) : -1;
+	json_decref(root);
+	hv_http_free(h);
+	if (op->firing == 0) {
+		if (hv_mono_ms() - op->linger_from >= LINGER_POLL_MS)
+			hv_buf_printf(&call->out, "kept %s until the alerts "
+			    "cleared; ", hv_format_duration(hv_mono_ms() -
+			    op->linger_from, d, sizeof d));
+		expire_all(op);
+		return;
+	}
+	if (hv_mono_ms() + LINGER_POLL_MS >= op->linger_until) {
+		hv_buf_printf(&call->out, "alerts still firing after %s; ",
+		    hv_format_duration(hv_mono_ms() - op->linger_from, d,
+		    sizeof d));
+		expire_all(op);
+		return;
+	}
+	op->timer = hv_loop_timer(call->ctx->loop, LINGER_POLL_MS, on_linger,
+	    op);
+}
+
+/* Looks whether an alert the silence matches still fires. */
+static void
+linger_look(struct op *op)
+{
+	struct hv_call	*call = op->call;
+	struct hv_buf	 path = HV_BUF_INIT, err = HV_BUF_INIT;
+
+	alerts_query(call, &path);
+	op->h = hv_http_call_api(call, "GET", path.s, NULL,
+	    hv_arg_ms(call, "timeout"), linger_done, op, &err);
+	hv_buf_release(&path);
+	hv_buf_release(&err);
+	if (op->h == NULL)
+		expire_all(op);
+}
+
+static void
+list_done(struct hv_http *h, void *arg)
+{
+	struct op			*op = arg;
+	struct hv_call			*call = op->call;
+	const struct hv_http_res	*res = hv_http_result(h);
+	json_t				*root = NULL;
+
+	call->latency_ms = res->total_ms;
+	if (!hv_http_success(res)) {
+		hv_http_api_label(call, "GET", LIST_PATH, &call->err);
+		hv_buf_puts(&call->err, ": ");
+		put_failure(&call->err, res);
+		goto fail;
+	}
+	root = hv_api_json(res, 0, "alertmanager: response", &call->err);
+	if (root == NULL)
+		goto fail;
+	if (collect(op, root, call->tag, &call->err) == -1)
+		goto fail;
+	json_decref(root);
+	root = NULL;
+	op->h = NULL;
+	hv_http_free(h);
+	if (op->nex == 0) {
+		hv_buf_printf(&call->out, "no silence of %s in force",
+		    call->tag);
+		op_done(op, 1);
+		return;
+	}
+
+	/* Lingers first, while what the silence hides still fires. */
+	if (hv_arg_ms(call, "linger") > 0) {
+		op->linger_from = hv_mono_ms();
+		op->linger_until = op->linger_from + hv_arg_ms(call,
+		    "linger");
+		linger_look(op);
+		return;
+	}
+	expire_all(op);
 	return;
 fail:
 	json_decref(root);
@@ -405,7 +529,8 @@ silence_revert(struct hv_call *call)
 		return hv_error(&call->err, "no tag to find the silence by");
 	op = hv_xcalloc(1, sizeof *op);
 	op->call = call;
-	op->deadline = hv_mono_ms() + hv_arg_ms(call, "timeout");
+	op->deadline = hv_mono_ms() + hv_arg_ms(call, "timeout") +
+	    hv_arg_ms(call, "linger");
 	return op_start(op, "GET", LIST_PATH, NULL, list_done);
 }
 
@@ -468,6 +593,14 @@ silence_describe(const struct hv_call *call, int revert, struct hv_buf *out)
 	hv_buf_printf(out, " for %s", v != NULL ? v : "?");
 }
 
+/* Creating takes its timeout; a revert may linger besides. */
+static int64_t
+silence_budget(const struct hv_call *call)
+{
+	return hv_arg_ms(call, "timeout") + (call->reverting ?
+	    hv_arg_ms(call, "linger") : 0);
+}
+
 const struct hv_driver hv_action_alertmanager_silence = {
 	.name = "alertmanager.silence",
 	.kind = HV_ACTION,
@@ -481,4 +614,5 @@ const struct hv_driver hv_action_alertmanager_silence = {
 	.check = silence_check,
 	.describe = silence_describe,
 	.cancel = silence_cancel,
+	.budget = silence_budget,
 };

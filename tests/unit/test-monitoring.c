@@ -52,6 +52,8 @@ static struct httpd	srv;
 static struct hv_buf	 srv_log = HV_BUF_INIT;
 static json_t		*silences;	/* gettableSilence objects */
 static int		 silence_seq;
+/* How many more looks at the alerts see "Lingering" firing. */
+static int		 lingering;
 
 /* Answers with a JSON body, as the real servers do. */
 static void
@@ -251,9 +253,21 @@ alert(const char *name, const char *instance, const char *state,
 
 /* GET /api/v2/alerts: every alert, whatever the filters say. */
 static void
-serve_alerts(int fd)
+serve_alerts(int fd, const char *target)
 {
 	json_t	*a = json_array();
+
+	/* What a silence's revert waits for: an alert that clears. */
+	if (strstr(target, "Lingering") != NULL) {
+		if (lingering > 0) {
+			lingering--;
+			json_array_append_new(a, alert("Lingering", "web-1",
+			    "suppressed", "sil-x", NULL,
+			    "2024-05-01T10:02:03Z"));
+		}
+		respond_json(fd, 200, a);
+		return;
+	}
 
 	json_array_append_new(a, alert("NodeDown", "web-1", "active", NULL,
 	    NULL, "2024-05-01T10:02:03.456Z"));
@@ -450,7 +464,7 @@ route(int fd, const char *method, const char *target, const char *body)
 	if (strcmp(api, "/api/v1/query") == 0)
 		serve_query(fd, target);
 	else if (strcmp(api, "/api/v2/alerts") == 0)
-		serve_alerts(fd);
+		serve_alerts(fd, target);
 	else if (strcmp(api, "/api/v2/silences") == 0 &&
 	    strcmp(method, "GET") == 0)
 		respond_json(fd, 200, json_deep_copy(silences));
@@ -484,6 +498,11 @@ serve(int fd, const struct httpd_req *req, void *arg)
 	}
 	if (strcmp(target, "/_test/clear-log") == 0) {
 		hv_buf_reset(&srv_log);
+		respond(fd, 200, "");
+		return;
+	}
+	if (strncmp(target, "/_test/linger?n=", 16) == 0) {
+		lingering = (int)strtol(target + 16, NULL, 10);
 		respond(fd, 200, "");
 		return;
 	}
@@ -1438,6 +1457,9 @@ silence_init(struct run *r, const char *prefix, const char *tag,
 	free(url);
 	if (labels != NULL)
 		put(with, "labels", labels);
+	/* The revert's linger has tests of its own. */
+	if (k == NULL || strcmp(k, "linger") != 0)
+		put(with, "linger", hv_node_scalar("0", "test.yaml", 1, 1));
 	va_start(ap, k);
 	for (; k != NULL; k = va_arg(ap, const char *)) {
 		v = va_arg(ap, const char *);
@@ -1562,6 +1584,61 @@ test_silence_lifecycle(void **state)
 	log = server_log();
 	assert_int_equal(log_count(log, "DELETE "), 2);
 	free(log);
+	run_release(&r);
+}
+
+/*
+ * The revert keeps the silence while what it hides still fires (the
+ * fault was reverted a moment ago), then expires it; and expires it
+ * anyway once linger is over.
+ */
+static void
+test_silence_linger(void **state)
+{
+	struct run	 r;
+	char		*log, *look, *del;
+	int64_t		 t0;
+
+	(void)state;
+	server_reset();
+	silence_init(&r, "", "havoc-r90-s1", NULL, "linger", "10s", NULL);
+	free(r.with->items[1]->str);
+	r.with->items[1]->str = hv_xstrdup("Lingering");
+	run_call(&r, 0);
+	assert_true(r.call.ok);
+	control("POST", "/_test/linger?n=2", NULL);
+	control("POST", "/_test/clear-log", NULL);
+	t0 = hv_mono_ms();
+	run_call(&r, 1);
+	if (!r.call.ok)
+		fail_msg("revert: %s", r.call.err.s);
+	/* Two looks saw it firing, a second apart; the third did not. */
+	assert_true(hv_mono_ms() - t0 >= 1900);
+	assert_non_null(strstr(r.call.out.s, "until the alerts cleared"));
+	log = server_log();
+	assert_int_equal(log_count(log, "GET /api/v2/alerts"), 3);
+	look = strstr(log, "GET /api/v2/alerts?");
+	del = strstr(log, "DELETE /api/v2/silence/sil-1");
+	assert_non_null(look);
+	assert_non_null(del);
+	assert_true(look < del);
+	assert_non_null(strstr(look, "silenced=true"));
+	assert_non_null(strstr(look, "filter=alertname%3D%22Lingering%22"));
+	free(log);
+	run_release(&r);
+
+	/* Still firing when linger is over: expired all the same. */
+	silence_init(&r, "", "havoc-r90-s2", NULL, "linger", "2s", NULL);
+	free(r.with->items[1]->str);
+	r.with->items[1]->str = hv_xstrdup("Lingering");
+	run_call(&r, 0);
+	control("POST", "/_test/linger?n=100", NULL);
+	t0 = hv_mono_ms();
+	run_call(&r, 1);
+	assert_true(r.call.ok);
+	assert_true(hv_mono_ms() - t0 < 4000);
+	assert_non_null(strstr(r.call.out.s, "still firing"));
+	assert_non_null(strstr(r.call.out.s, "expired silence"));
 	run_release(&r);
 }
 
@@ -1847,6 +1924,7 @@ main(void)
 		cmocka_unit_test(test_am_state_per_run),
 		cmocka_unit_test(test_silence_lifecycle),
 		cmocka_unit_test(test_silence_revert_edges),
+		cmocka_unit_test(test_silence_linger),
 		cmocka_unit_test(test_silence_errors),
 		cmocka_unit_test(test_silence_cancel),
 		cmocka_unit_test(test_silence_check_describe),

@@ -449,6 +449,15 @@ test_application_id(void **state)
 	hv_buf_release(&err);
 }
 
+/* Schema 4 (game days) taken back out: gamedays as schema 1 had it. */
+#define SCHEMA_GAMEDAYS_UNDONE							\
+	"DROP TABLE gameday_skips; DROP TABLE gameday_schedules;"	\
+	"DROP TABLE leases; DROP TABLE gamedays; DROP TABLE daemons;"	\
+	"CREATE TABLE gamedays (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"\
+	" file TEXT NOT NULL, scheduled_at INTEGER, started_at INTEGER NOT"\
+	" NULL, ended_at INTEGER, status TEXT NOT NULL DEFAULT 'running');"\
+	"CREATE INDEX gamedays_name ON gamedays (name, started_at);"
+
 /* A store of schema 1 (an older havoc's) migrates and keeps its rows. */
 static void
 test_migrate_from_1(void **state)
@@ -466,6 +475,7 @@ test_migrate_from_1(void **state)
 	 * alerts, no batches.
 	 */
 	raw_sql(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 1;"
+	    SCHEMA_GAMEDAYS_UNDONE
 	    "ALTER TABLE runs DROP COLUMN phase;"
 	    "ALTER TABLE runs DROP COLUMN tags_json; DROP TABLE alerts;"
 	    "ALTER TABLE steps DROP COLUMN batch;"
