@@ -115,6 +115,14 @@ instance_host(struct hv_experiment *x, const struct hv_group *g,
 			return hv_error(err, "target group %s: instance %s "
 			    "has the name of a host of the inventory",
 			    g->name, in->id), NULL;
+		/* Known from another group or an earlier run: what AWS
+		 * says now. */
+		free(old->instance->asg);
+		old->instance->asg = in->asg != NULL ? hv_xstrdup(in->asg) :
+		    NULL;
+		free(old->instance->image_id);
+		old->instance->image_id = in->image_id != NULL ?
+		    hv_xstrdup(in->image_id) : NULL;
 		return old;
 	}
 	addr = g->aws->public_address ? in->public_ip : in->private_ip;
@@ -379,6 +387,16 @@ hv_cloud_resolve(struct hv_experiment *x, struct hv_loop *loop,
 
 	if (!hv_cloud_used(x))
 		return 0;
+	/* A second resolve (a daemon's next game day) starts afresh. */
+	for (i = 0; i < x->inv->nhosts; i++) {
+		if (x->inv->hosts[i]->instance != NULL)
+			x->inv->hosts[i]->instance->group = NULL;
+	}
+	for (i = 0; i < x->nasgs; i++)
+		hv_asg_info_free(x->asgs[i]);
+	free(x->asgs);
+	x->asgs = NULL;
+	x->nasgs = 0;
 	memset(&rs, 0, sizeof rs);
 	if ((aws = hv_aws_client(loop, &x->aws, &why)) == NULL) {
 		hv_error(err, "%s", why.s);

@@ -816,6 +816,12 @@ test_resolve_and_pick(void **state)
 	assert_int_equal(p1.ntouched, 2);
 	hv_plan_release(&p1);
 	hv_plan_release(&p2);
+	/* Again (a daemon's next game day): the same hosts, fresh facts. */
+	assert_int_equal(hv_cloud_resolve(x, loop, &err), 0);
+	assert_int_equal(x->inv->nhosts, 4);
+	assert_int_equal(hv_plan_make(x, 7, &p2, &err), 0);
+	assert_int_equal(p2.groups[0].n, 2);
+	hv_plan_release(&p2);
 	hv_experiment_free(x);
 
 	/* max_targets: the same check as for any hosts. */
