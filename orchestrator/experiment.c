@@ -442,8 +442,8 @@ load_targets(struct ck *c, const struct hv_node *targets)
 				    "instances on its own, without tags: or "
 				    "hosts:", g->name);
 		} else if (g->ntags == 0 && g->nnames == 0)
-			hv_diag_node(c->d, t, "target group \"%s\" needs tags:, "
-			    "hosts: or aws:", g->name);
+			hv_diag_node(c->d, t, "target group \"%s\" needs "
+			    "tags:, hosts: or aws:", g->name);
 		names = hv_node_get(t, "hosts");
 		for (j = 0; j < g->nnames; j++) {
 			if (hv_inventory_find(x->inv, g->names[j]) != NULL)

@@ -188,9 +188,9 @@ aws_setting(json_t *in, const char *key, char **str, char **shown,
 {
 	struct hv_expand	 ex;
 	struct hv_buf		 v = HV_BUF_INIT;
-	const char		*s = json_string_value(json_object_get(in, key));
+	const char		*s;
 
-	if (s == NULL)
+	if ((s = json_string_value(json_object_get(in, key))) == NULL)
 		return 0;
 	memset(&ex, 0, sizeof ex);
 	ex.secrets_only = 1;
