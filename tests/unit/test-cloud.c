@@ -66,6 +66,7 @@ static int		nworld;
 static int		next_id;
 static char		actlog[8192];	/* "TerminateInstances i-1,i-2\n" */
 static int		pending;	/* replacements never InService */
+static int		requests;	/* every POST since the reset */
 
 static void
 world_reset(void)
@@ -95,6 +96,7 @@ world_reset(void)
 	next_id = 100;
 	actlog[0] = '\0';
 	pending = 0;
+	requests = 0;
 }
 
 static void
@@ -303,11 +305,18 @@ serve(int fd, const struct httpd_req *req, void *arg)
 		return;
 	}
 	if (strcmp(req->method, "GET") == 0 && strcmp(req->target,
+	    "/count") == 0) {
+		snprintf(v, sizeof v, "%d", requests);
+		httpd_respond(fd, 200, "", v, strlen(v));
+		return;
+	}
+	if (strcmp(req->method, "GET") == 0 && strcmp(req->target,
 	    "/pending") == 0) {
 		pending = 1;
 		httpd_respond(fd, 200, "", "", 0);
 		return;
 	}
+	requests++;
 	if (strcmp(req->method, "POST") != 0 ||
 	    param(req->body, "Action", action, sizeof action) == NULL) {
 		error(fd, "BadShape", "a POST with an Action, please");
@@ -654,6 +663,17 @@ step_int(json_t *j, size_t i, const char *key)
 	    json_object_get(j, "steps"), i), key));
 }
 
+/* How many requests the fake had since the test began. */
+static int
+count(void)
+{
+	char	*s = get("/count");
+	int	 n = (int)strtol(s, NULL, 10);
+
+	free(s);
+	return n;
+}
+
 static void
 assert_log(const char *want)
 {
@@ -737,6 +757,7 @@ test_model_errors(void **state)
 	    "aws.asg.capacity"));
 	assert_int_equal(lines(p), 7);
 	free(p);
+	assert_int_equal(count(), 0);
 }
 
 /* Validate knows nothing of AWS: it asks nothing, and bounds the pick. */
@@ -768,7 +789,8 @@ test_model_offline(void **state)
 	    "safety: {max_targets: 1}\n");
 	assert_string_equal(p, "");
 	free(p);
-	assert_log("");
+	/* Not one request: validate works offline. */
+	assert_int_equal(count(), 0);
 }
 
 /* ---- plan time -------------------------------------------------------- */
@@ -850,6 +872,8 @@ test_resolve_and_pick(void **state)
 	hv_experiment_free(x);
 	hv_loop_free(loop);
 	hv_buf_release(&err);
+	/* Plan time only reads. */
+	assert_true(count() > 0);
 	assert_log("");
 }
 
