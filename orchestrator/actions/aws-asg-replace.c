@@ -78,6 +78,7 @@ struct probe_run {
 	struct hv_node	*expect;
 	struct rotation	*rot;		/* NULL: orphaned */
 	struct repl	*r;
+	struct hv_host	*host;		/* orphaned: its host, now its own */
 };
 
 struct rotation {
@@ -127,10 +128,12 @@ repls_clear(struct rotation *rot)
 	for (i = 0; i < rot->nrepls; i++) {
 		r = &rot->repls[i];
 		if (r->probe != NULL) {
-			/* Its done frees it, now or later. */
+			/* Its done frees it, now or later, and the host it
+			 * may still be using. */
 			r->probe->rot = NULL;
 			r->probe->r = NULL;
-			r->probe->call.host = NULL;
+			r->probe->host = r->host;
+			r->host = NULL;
 			hv_call_cancel(&r->probe->call);
 		}
 		free(r->id);
@@ -372,6 +375,7 @@ probe_run_free(struct probe_run *pr)
 	hv_call_release(&pr->call);
 	hv_node_free(pr->with);
 	hv_node_free(pr->expect);
+	hv_host_free(pr->host);
 	free(pr);
 }
 
