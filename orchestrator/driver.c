@@ -732,6 +732,7 @@ hv_call_reset(struct hv_call *c)
 	c->value = 0;
 	c->has_value = 0;
 	c->broken = 0;
+	c->again = 0;
 	c->state[0] = '\0';
 	c->started = hv_mono_ms();
 	c->ended = 0;

@@ -209,6 +209,12 @@ struct hv_call {
 	 * a look that said no. Set with ok 0.
 	 */
 	int		 broken;
+	/*
+	 * Actions: it could not be done yet and should be tried again a
+	 * little later (a revert that found its fault's inject still
+	 * running on the host). Set with ok 0.
+	 */
+	int		 again;
 	struct hv_buf	 out;		/* output worth keeping (bounded) */
 	struct hv_buf	 err;		/* why it failed */
 	double		 latency_ms;	/* probes: the measured latency */

@@ -1,6 +1,7 @@
 /*
  * remote.c - SSH command actions and the dead-man switch on hosts.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,9 +132,10 @@ judge_action(struct hv_call *call, const struct hv_ssh_res *res)
 		    (long long)res->elapsed_ms);
 	else if (res->exit_signal != NULL)
 		hv_error(err, "killed by SIG%s", res->exit_signal);
-	else if (res->exit_status != 0)
+	else if (res->exit_status != 0) {
 		hv_error(err, "exit status %d", res->exit_status);
-	else {
+		call->again = res->exit_status == HV_REMOTE_NOT_YET;
+	} else {
 		hv_call_done(call, 1);
 		return;
 	}
@@ -146,102 +148,62 @@ judge_action(struct hv_call *call, const struct hv_ssh_res *res)
 	hv_call_done(call, 0);
 }
 
-/*
- * Opens a subshell that runs the revert under the call's lock, so that
- * the dead-man timer and havoc never revert at once, and havoc never
- * stops a timer in the middle of its revert. The lock is flock(1) on
- * TAG.lock, taken when the folder is ours and flock is there, and waited
- * for half the command's timeout at most (then the revert goes on: a
- * revert is never skipped for a lock); the revert's own commands do not
- * inherit it (a daemon a revert starts would hold it for ever). The
- * caller adds what follows the revert, under the lock too, and closes
- * the subshell with ")". ":" keeps an empty revert (or one that is all
- * comment) from being a syntax error.
- *   ( if [ -d DIR ] && [ ! -h DIR ] && [ -O DIR ] && [ ! -h LOCK ] &&
- *       command -v flock >/dev/null 2>&1 &&
- *       { command exec 9>>LOCK; } 2>/dev/null; then
- *       flock -w SECS 9 || echo ...; fi
- *   ( :
- *   REVERT
- *   ) 9>&-; rc=$?;
- */
+/* Whole seconds, at least 1, from milliseconds. */
 static void
-locked_revert(const struct hv_call *call, const char *revert,
-    struct hv_buf *out)
+secs(char buf[24], int64_t ms)
 {
-	struct hv_buf	lock = HV_BUF_INIT;
-	int64_t		wait = hv_remote_timeout(call) / 2000;
-
-	hv_hc_state_path(&lock, call, "lock");
-	hv_buf_puts(out, "( if [ -d " HV_REMOTE_DIR " ] && [ ! -h "
-	    HV_REMOTE_DIR " ] && [ -O " HV_REMOTE_DIR " ] && [ ! -h ");
-	hv_shell_quote(out, lock.s);
-	hv_buf_puts(out, " ] && command -v flock >/dev/null 2>&1 && "
-	    "{ command exec 9>>");
-	hv_shell_quote(out, lock.s);
-	hv_buf_printf(out, "; } 2>/dev/null; then flock -w %lld 9 || echo "
-	    "'another revert of this fault still runs; going on' >&2; fi\n",
-	    (long long)(wait > 0 ? wait : 1));
-	hv_buf_printf(out, "( :\n%s\n) 9>&-; rc=$?; ", revert);
-	hv_buf_release(&lock);
+	snprintf(buf, 24, "%lld", (long long)(ms >= 1000 ? ms / 1000 : 1));
 }
 
 /*
- * Arms the dead-man timer, then injects. The timer is a detached shell on
- * the host (hostcmd.h): it sleeps, runs the revert under the lock,
- * removes its pid file and the lock file.
+ * A fault's inject: the driver's inject, run by hv_inject (hostlib.sh)
+ * in turn with its revert: under the fault's lock (waited for half the
+ * command's timeout), only when no revert of it has begun, after the
+ * dead-man timer was armed. The timer waits for the lock 10 minutes at
+ * most, then reverts all the same: nothing else would.
+ *   hv_inject WAIT DEAD_MAN TIMER_WAIT REVERT INJECT
  */
 static void
-arm(const struct hv_call *call, const char *revert, const char *inject,
+inject(const struct hv_call *call, const char *revert, const char *do_,
     struct hv_buf *out)
 {
-	struct hv_buf	pid = HV_BUF_INIT, lock = HV_BUF_INIT;
-	struct hv_buf	script = HV_BUF_INIT;
-	int64_t		secs = (call->ctx->dead_man_ms + 999) / 1000;
+	int64_t	timeout = hv_remote_timeout(call);
+	int64_t	dead = call->ctx != NULL ? call->ctx->dead_man_ms : 0;
+	char	wait[24], dm[24], twait[24];
 
-	hv_hc_state_path(&pid, call, "deadman");
-	hv_hc_state_path(&lock, call, "lock");
-	hv_buf_printf(&script, "sleep %lld\n", (long long)secs);
-	locked_revert(call, revert, &script);
-	hv_buf_puts(&script, "rm -f ");
-	hv_shell_quote(&script, lock.s);
-	hv_buf_puts(&script, ")\nrm -f ");
-	hv_shell_quote(&script, pid.s);
-	hv_hc_detach(out, pid.s, script.s);
-	hv_buf_printf(out, "%s", inject);
-	hv_buf_release(&pid);
-	hv_buf_release(&lock);
-	hv_buf_release(&script);
+	secs(wait, timeout / 2);
+	if (dead > 0)
+		snprintf(dm, sizeof dm, "%lld", (long long)((dead + 999) /
+		    1000));
+	else
+		snprintf(dm, sizeof dm, "0");
+	secs(twait, timeout * 2 > 600000 ? timeout * 2 : 600000);
+	hv_hc_words(out, "hv_inject", wait, dm, twait, revert, do_,
+	    (char *)NULL);
 }
 
 /*
- * Reverts, then disarms, under the lock: the timer stays armed while the
- * revert fails, as a second chance that needs no havoc. The revert's own
- * exit (0 or not) ends only its subshell.
- *   LOCKED REVERT; if [ $rc = 0 ]; then STOP TIMER (hv_hc_stop);
- *   rm -f LOCK; fi; exit $rc )
+ * A fault's revert: the driver's revert, run by hv_undo (hostlib.sh):
+ * in turn with the inject and the dead-man timer (the lock, waited for
+ * half the command's timeout), once (a fault reverted already, by havoc
+ * or by its timer, is not reverted again), then the timer is disarmed.
+ * A revert that fails leaves the timer armed.
+ *   hv_undo WAIT REVERT
  */
 static void
-disarm(const struct hv_call *call, const char *revert, struct hv_buf *out)
+undo(const struct hv_call *call, const char *revert, struct hv_buf *out)
 {
-	struct hv_buf	pid = HV_BUF_INIT, lock = HV_BUF_INIT;
+	char	wait[24];
 
-	hv_hc_state_path(&pid, call, "deadman");
-	hv_hc_state_path(&lock, call, "lock");
-	locked_revert(call, revert, out);
-	hv_buf_puts(out, "if [ $rc = 0 ]; then ");
-	hv_hc_stop(out, pid.s);
-	hv_buf_puts(out, "; rm -f ");
-	hv_shell_quote(out, lock.s);
-	hv_buf_puts(out, "; fi; exit $rc )");
-	hv_buf_release(&pid);
-	hv_buf_release(&lock);
+	secs(wait, hv_remote_timeout(call) / 2);
+	hv_hc_words(out, "hv_undo", wait, revert, (char *)NULL);
 }
 
 int
 hv_remote_command(struct hv_call *call, int revert, struct hv_buf *out)
 {
-	struct hv_buf	do_ = HV_BUF_INIT, undo = HV_BUF_INIT;
+	struct hv_buf	do_ = HV_BUF_INIT, undo_ = HV_BUF_INIT;
+	struct hv_buf	text = HV_BUF_INIT, cmd = HV_BUF_INIT;
 	int		fault = hv_call_is_fault(call), rc = 0;
 
 	if (call->driver->command == NULL)
@@ -251,22 +213,30 @@ hv_remote_command(struct hv_call *call, int revert, struct hv_buf *out)
 		rc = -1;
 		goto out;
 	}
-	if (fault && call->driver->command(call, !revert, &undo,
+	if (fault && call->driver->command(call, !revert, &undo_,
 	    &call->err) == -1) {
 		rc = -1;
 		goto out;
 	}
 	if (!fault)
-		hv_buf_add(out, do_.s, do_.len);
+		hv_buf_add(&text, do_.s, do_.len);
 	else if (revert)
-		disarm(call, do_.s, out);
-	else if (call->ctx->dead_man_ms > 0)
-		arm(call, undo.s, do_.s, out);
+		undo(call, do_.s, &text);
 	else
-		hv_buf_add(out, do_.s, do_.len);
+		inject(call, undo_.s, do_.s, &text);
+	hv_hc_script(&cmd, call, text.s);
+	/* sshd hands it to the shell as one argument: 128 KiB at most. */
+	if (cmd.len > HV_REMOTE_MAX)
+		rc = hv_error(&call->err, "the command is %zu bytes, more than "
+		    "a host's shell takes (%d): shorten the values",
+		    cmd.len, HV_REMOTE_MAX);
+	else
+		hv_buf_add(out, cmd.s, cmd.len);
 out:
+	hv_buf_release(&cmd);
 	hv_buf_release(&do_);
-	hv_buf_release(&undo);
+	hv_buf_release(&undo_);
+	hv_buf_release(&text);
 	return rc;
 }
 

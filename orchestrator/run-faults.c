@@ -195,6 +195,7 @@ run_fault_injected(struct runner *r, struct slot *s)
 	struct run_fault	*f = s->fault;
 
 	if (s->rev != NULL) {
+		f->again = !s->call.ok && s->call.again;
 		fault_set(r, f, s->call.ok ? RF_REVERTED : RF_REVERT_FAILED,
 		    s->call.ok ? NULL : s->call.err.s);
 		return;
@@ -464,28 +465,64 @@ run_windows_free(struct runner *r)
 	r->nwindows = 0;
 }
 
-void
-run_revert_all(struct runner *r)
-{
-	struct run_fault	**open;
-	size_t			  i, j, n;
+/*
+ * Rounds of the rollbacks' reverts: a revert that found its fault's
+ * inject still running on the host (it waits there for half its timeout)
+ * is tried again, a few times, before the run gives up on it.
+ */
+#define AGAIN_ROUNDS	3
+#define AGAIN_WAIT_MS	5000
 
-	open = hv_xcalloc(r->faults.n + 1, sizeof *open);
-	/* Newest first: the journal's order, reversed. */
-	for (i = r->faults.n, n = 0; i > 0; i--) {
-		if (r->faults.v[i - 1]->state != RF_REVERTED)
-			open[n++] = r->faults.v[i - 1];
-	}
-	if (n > 0)
-		run_note(r, "reverting %zu fault%s", n, n == 1 ? "" : "s");
-	/* Faults of one step revert together; steps in reverse order. */
+/* Reverts the faults of open, one step at a time, newest step first. */
+static void
+revert_steps(struct runner *r, struct run_fault **open, size_t n)
+{
+	size_t	i, j;
+
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && open[i]->tag != NULL &&
 		    open[j]->tag != NULL && strcmp(open[i]->tag,
 		    open[j]->tag) == 0; j++)
 			;
-		if (run_revert_faults(r, open + i, j - i,
-		    HV_PHASE_ROLLBACK) > 0)
+		run_revert_faults(r, open + i, j - i, HV_PHASE_ROLLBACK);
+	}
+}
+
+void
+run_revert_all(struct runner *r)
+{
+	struct run_fault	**open;
+	size_t			  i, n, round;
+	int64_t			  until;
+
+	open = hv_xcalloc(r->faults.n + 1, sizeof *open);
+	for (round = 0; round <= AGAIN_ROUNDS; round++) {
+		/* Newest first: the journal's order, reversed. */
+		for (i = r->faults.n, n = 0; i > 0; i--) {
+			struct run_fault	*f = r->faults.v[i - 1];
+
+			if (f->state != RF_REVERTED && (round == 0 ||
+			    f->again))
+				open[n++] = f;
+		}
+		if (n == 0)
+			break;
+		if (round == 0)
+			run_note(r, "reverting %zu fault%s", n, n == 1 ? "" :
+			    "s");
+		else {
+			run_note(r, "%zu revert%s found %s inject still "
+			    "running; trying again in %d s", n, n == 1 ? "" :
+			    "s", n == 1 ? "its" : "their",
+			    AGAIN_WAIT_MS / 1000);
+			until = hv_mono_ms() + AGAIN_WAIT_MS;
+			while (hv_mono_ms() < until)
+				run_wait(r, NULL, NULL, until);
+		}
+		revert_steps(r, open, n);
+	}
+	for (i = 0; i < r->faults.n; i++) {
+		if (r->faults.v[i]->state != RF_REVERTED)
 			r->rollback_failed = 1;
 	}
 	free(open);

@@ -93,6 +93,7 @@ struct run_fault {
 	char		*tag;		/* the step's: one step's faults
 					   revert together */
 	enum run_fault_state state;
+	int		 again;		/* its last revert said: not yet */
 };
 
 struct run_faults {

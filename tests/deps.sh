@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential pkg-config libyaml-dev libssh2-1-dev
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev libcmocka-dev
-sqlite3 python3 curl cppcheck libxml2-dev
+sqlite3 python3 curl cppcheck shellcheck libxml2-dev
 chromium libxml2-utils python3-junitparser poppler-utils tzdata"
 
 missing=""

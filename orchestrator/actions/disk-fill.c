@@ -1,47 +1,44 @@
 /*
  * disk-fill.c - disk.fill: a file of the given size in a folder, removed
- * by the revert.
+ * by the revert (hv_fill and hv_unfill, hostlib.sh).
  */
+#include <stdio.h>
+
 #include "hostcmd.h"
 #include "remote.h"
 
 static const struct hv_param params[] = {
-	{ "path", HV_T_STR, 0, "/tmp", NULL, "the folder to fill" },
+	{ "path", HV_T_STR, 0, "/tmp", NULL,
+	    "the folder to fill (an absolute path)" },
 	{ "size", HV_T_SIZE, 1, NULL, NULL, "how much: 512M, 2G" },
 	{ "timeout", HV_T_DURATION, 0, "120s", NULL, "for the command" },
 	{ NULL }
 };
 
-/* PATH/havoc-fill-TAG, quoted. */
-static void
-fill_file(struct hv_buf *b, const struct hv_call *call)
+static int
+check(const struct hv_call *call, struct hv_buf *err)
 {
-	struct hv_buf	f = HV_BUF_INIT;
-
-	hv_buf_printf(&f, "%s/havoc-fill-%s", hv_arg_str(call, "path"),
-	    call->tag != NULL ? call->tag : "havoc");
-	hv_shell_quote(b, f.s);
-	hv_buf_release(&f);
+	return hv_hc_check_path("path", hv_arg_str(call, "path"), err);
 }
 
+/* hv_fill PATH BYTES, reverted by hv_unfill PATH. */
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
 {
-	uint64_t	size = hv_arg_size(call, "size");
+	char	size[32];
 
-	(void)err;
+	if (check(call, err) == -1)
+		return -1;
 	if (revert) {
-		hv_buf_puts(b, "rm -f ");
-		fill_file(b, call);
+		hv_hc_words(b, "hv_unfill", hv_arg_str(call, "path"),
+		    (char *)NULL);
 		return 0;
 	}
-	hv_buf_puts(b, "f=");
-	fill_file(b, call);
-	hv_buf_printf(b, "; fallocate -l %llu \"$f\" 2>/dev/null || dd "
-	    "if=/dev/zero of=\"$f\" bs=1048576 count=%llu status=none || "
-	    "{ rm -f \"$f\"; exit 1; }", (unsigned long long)size,
-	    (unsigned long long)((size + 1048575) / 1048576));
+	snprintf(size, sizeof size, "%llu",
+	    (unsigned long long)hv_arg_size(call, "size"));
+	hv_hc_words(b, "hv_fill", hv_arg_str(call, "path"), size,
+	    (char *)NULL);
 	return 0;
 }
 
@@ -52,6 +49,7 @@ const struct hv_driver hv_action_disk_fill = {
 	.transport = &hv_transport_ssh,
 	.summary = "fill a filesystem with a file (removed by the revert)",
 	.params = params,
+	.check = check,
 	.command = command,
 	.revert = hv_remote_revert,
 };

@@ -4,6 +4,7 @@
  * ends cleanly. Neither can be reverted over SSH: a host that is down
  * does not answer (bring it back through its cloud, aws.ec2.*).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "hostcmd.h"
@@ -18,30 +19,28 @@ static const struct hv_param params[] = {
 	{ NULL }
 };
 
+/*
+ * hv_later SECONDS COMMAND: the command (reboot || shutdown -r now, or
+ * the step's own) runs detached, a moment after the session ended.
+ */
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
 {
 	const char	*own = hv_arg_str(call, "command");
 	int64_t		 ms = hv_arg_ms(call, "delay");
-	struct hv_buf	 script = HV_BUF_INIT;
+	char		 secs[40];
 	int		 reboot;
 
 	(void)revert;
 	(void)err;
 	reboot = strcmp(call->driver->name, "host.reboot") == 0;
-	hv_buf_printf(&script, "sleep %lld.%03lld; ", (long long)(ms / 1000),
+	snprintf(secs, sizeof secs, "%lld.%03lld", (long long)(ms / 1000),
 	    (long long)(ms % 1000));
-	if (own != NULL)
-		hv_buf_puts(&script, own);
-	else if (reboot)
-		hv_buf_puts(&script, "reboot || shutdown -r now");
-	else
-		hv_buf_puts(&script, "poweroff || shutdown -h now");
-	hv_buf_puts(b, "setsid sh -c ");
-	hv_shell_quote(b, script.s);
-	hv_buf_puts(b, " </dev/null >/dev/null 2>&1 &");
-	hv_buf_release(&script);
+	if (own == NULL)
+		own = reboot ? "reboot || shutdown -r now" :
+		    "poweroff || shutdown -h now";
+	hv_hc_words(b, "hv_later", secs, own, (char *)NULL);
 	return 0;
 }
 

@@ -1,21 +1,42 @@
 /*
- * hostcmd.h - pieces of the shell commands that SSH actions run on
- * hosts. Every value from an experiment goes through hv_shell_quote();
- * what havoc adds to a host is marked with the step's tag, so that a
- * revert removes exactly what havoc added and nothing of the host's own.
+ * hostcmd.h - the shell commands that SSH actions run on hosts.
+ *
+ * A driver's command hook (driver.h) writes its command as calls of the
+ * shell function library (hostlib.sh), so that plans and the journal
+ * read like "hv_rule_del INPUT -s 10.99.0.10 -j DROP": every value in it
+ * goes through hv_shell_quote(), as one word. What havoc adds to a host
+ * is marked with the step's tag (HV_TAG on the host), so that a revert
+ * removes exactly what havoc added and nothing of the host's own.
+ *
+ * hv_hc_script() makes of such a text the command that is sent: the
+ * library functions it calls come first, so that it runs on its own.
+ *
+ * Every value is checked for what it is in the driver's check() (at load
+ * time and before each call), with the hv_hc_check_* helpers: a name
+ * that could be taken for an option, a relative path, a path with "..",
+ * a control character never reach a host.
  */
 #ifndef HV_HOSTCMD_H
 #define HV_HOSTCMD_H
 
 #include "driver.h"
 
-
 /*
- * Fails the command early, with a clear message, when tool is missing.
- * Left out of the shown spelling (plans, the journal): it is noise there.
+ * The whole command for text: when text calls functions of the library,
+ * their definitions (and those of the functions they call) as hv_lib,
+ * defined, then HV_DIR, HV_KEEP and HV_TAG (the call's tag), then text.
+ * A text that calls none is sent as it is.
  */
-void	 hv_hc_need(struct hv_buf *, const struct hv_call *,
-	    const char *tool);
+void	 hv_hc_script(struct hv_buf *out, const struct hv_call *,
+	    const char *text);
+/*
+ * The definitions of the library functions that text calls, with the
+ * ones they call, in the library's order; nothing when it calls none.
+ */
+void	 hv_hc_lib(struct hv_buf *out, const char *text);
+
+/* Appends the words (NULL ends them), each quoted, space-separated. */
+void	 hv_hc_words(struct hv_buf *, const char *, ...);
 
 /*
  * The tc handles of a call's qdiscs: a major number of its own, derived
@@ -24,63 +45,33 @@ void	 hv_hc_need(struct hv_buf *, const struct hv_call *,
  */
 void	 hv_hc_tc_handles(const struct hv_call *, char root[8],
 	    char child[8]);
-
-/* Removes the call's root qdisc from iface, if it is there (idempotent). */
+/* "hv_tc_del IFACE HANDLE": the call's root qdisc goes (idempotent). */
 void	 hv_hc_tc_revert(struct hv_buf *, const struct hv_call *,
 	    const char *iface);
 
 /*
- * iptables rules: spec is what follows the chain ("-s 10.0.0.1 -j DROP"),
- * to which the tag comment is added. add inserts it at the top; del
- * removes every copy of it (bounded), and is idempotent. A revert made of
- * dels starts with hv_hc_rules_begin() and ends with hv_hc_rules_end():
- * it fails, after every del was tried, when a rule is still there (or
- * iptables could not tell), unless iptables is not installed at all.
+ * iptables rules: spec is what follows the chain, as shell words ("-s
+ * 10.0.0.1 -j DROP"); on the host the tag comment is added. add:
+ * "hv_rule_add [-6] CHAIN SPEC" inserts it at the top. del: "hv_rule_del
+ * [-6] CHAIN SPEC" removes every copy (bounded), idempotent. A revert of
+ * dels ends with hv_hc_rules_end() ("hv_rules_gone"): it fails, after
+ * every del was tried, when a rule is still there (or iptables could not
+ * tell), unless iptables is not installed at all.
  */
-void	 hv_hc_rules_begin(struct hv_buf *);
+void	 hv_hc_rule_add(struct hv_buf *, const char *chain, const char *spec,
+	    int ipv6);
+void	 hv_hc_rule_del(struct hv_buf *, const char *chain, const char *spec,
+	    int ipv6);
 void	 hv_hc_rules_end(struct hv_buf *);
-void	 hv_hc_rule_add(struct hv_buf *, const struct hv_call *,
-	    const char *chain, const char *spec, int ipv6);
-void	 hv_hc_rule_del(struct hv_buf *, const struct hv_call *,
-	    const char *chain, const char *spec, int ipv6);
 
 /*
- * Makes HV_REMOTE_DIR (mode 700) for a call's state files; exits 1 when
- * it is a link or another user's folder (it is in a folder that everyone
- * writes to: they would choose what the state files say). A state file is
- * trusted only when it is this user's and not a link ([ -O F ] && [ ! -h
- * F ]).
+ * A background process that outlives the SSH session: "hv_bg_start WHAT
+ * WORDS" (words: the program and its arguments, quoted), with the pid
+ * file HV_DIR/TAG.WHAT; "hv_bg_stop WHAT" ends its whole process group
+ * (TERM, then KILL after 5 s) and returns when it is gone.
  */
-void	 hv_hc_state_dir(struct hv_buf *);
-/* The same for another folder dir (a shell word, quoted if need be). */
-void	 hv_hc_own_dir(struct hv_buf *, const char *dir);
-
-/*
- * Starts a shell script detached from the SSH session (its own session
- * and process group) that first writes its pid to pidfile; waits (5 s at
- * most) for that file. The command fails when it did not appear, and
- * before anything when HV_REMOTE_DIR is a link or another user's folder.
- */
-void	 hv_hc_detach(struct hv_buf *, const char *pidfile,
-	    const char *script);
-/*
- * Ends what hv_hc_detach() started with pidfile, and its whole process
- * group (TERM, then KILL after 5 s), and removes pidfile; a pid file or
- * a group that is not that start's own is left alone. Never fails.
- */
-void	 hv_hc_stop(struct hv_buf *, const char *pidfile);
-
-/*
- * A background process that outlives the SSH session, with a pid file
- * named after the call's tag and what (stress, listener, ...). The
- * command is a shell command; stop ends its whole process group (TERM,
- * then KILL after 5 s) and returns when it is gone. Stop trusts only a
- * pid file of this user's that is not a link.
- */
-void	 hv_hc_bg_start(struct hv_buf *, const struct hv_call *,
-	    const char *what, const char *command);
-void	 hv_hc_bg_stop(struct hv_buf *, const struct hv_call *,
-	    const char *what);
+void	 hv_hc_bg_start(struct hv_buf *, const char *what, const char *words);
+void	 hv_hc_bg_stop(struct hv_buf *, const char *what);
 
 /* A file of havoc's on the host, named after the tag: DIR/TAG.what */
 void	 hv_hc_state_path(struct hv_buf *, const struct hv_call *,
@@ -92,5 +83,30 @@ void	 hv_hc_join(struct hv_buf *, const struct hv_node *, const char *sep,
 
 /* Whether s holds only the characters in set (and is not empty). */
 int	 hv_hc_only(const char *s, const char *set);
+
+/*
+ * Checks of values, each -1 with a message naming param (NULL: none) in
+ * err. A NULL value passes (absent; the table says when it is required).
+ *
+ * name: what a tool takes as a name (a process, a service, a user): not
+ * empty, at most max bytes, only characters of set (NULL: any but
+ * control characters), and never a leading "-" (an option) or "." (when
+ * nodot is set: ".", "..", a hidden file). what names the kind in the
+ * message, with its article: "a process name".
+ */
+int	 hv_hc_check_name(const char *param, const char *value,
+	    const char *what, const char *set, size_t max, int nodot,
+	    struct hv_buf *err);
+/* An absolute path with no "." or ".." part, no control character. */
+int	 hv_hc_check_path(const char *param, const char *value,
+	    struct hv_buf *err);
+/* An IPv4 or IPv6 address; with cidr, a /prefix may follow. */
+int	 hv_hc_check_addr(const char *param, const char *value, int cidr,
+	    struct hv_buf *err);
+/* Appends a value for a message: escaped, and cut after 64 bytes. */
+void	 hv_hc_show(struct hv_buf *, const char *value);
+/* The message "param: "value" FMT..." (hv_hc_show) in err, and -1. */
+int	 hv_hc_bad(struct hv_buf *err, const char *param, const char *value,
+	    const char *, ...) HV_PRINTF(4, 5);
 
 #endif

@@ -49,15 +49,18 @@ check(const struct hv_call *call, struct hv_buf *err)
 	return hv_net_check(call, err);
 }
 
-/* One rule per chain (and per destination) with the statistic match. */
+/*
+ * One rule per chain (and per destination) with the statistic match,
+ * joined with && (the inject) or ; (the revert: each del is tried).
+ */
 static void
 rules(struct hv_buf *b, const struct hv_call *call, int revert)
 {
 	const struct hv_node	*dest = hv_arg_node(call, "destination");
 	const char		*dir = hv_arg_str(call, "direction");
 	struct hv_buf		 spec = HV_BUF_INIT;
-	size_t			 i, n = dest != NULL && dest->kind ==
-				    HV_NODE_SEQ ? dest->n : 1;
+	size_t			 i, start = b->len, n = dest != NULL &&
+				    dest->kind == HV_NODE_SEQ ? dest->n : 1;
 	int			 c;
 	static const char *const chains[] = { "INPUT", "OUTPUT" };
 
@@ -81,13 +84,20 @@ rules(struct hv_buf *b, const struct hv_call *call, int revert)
 			hv_buf_printf(&spec, " -m statistic --mode random "
 			    "--probability %.4f -j DROP",
 			    hv_arg_num(call, "percent") / 100);
+			if (b->len > start)
+				hv_buf_puts(b, revert ? "; " : " && ");
 			if (revert)
-				hv_hc_rule_del(b, call, chains[c], spec.s,
+				hv_hc_rule_del(b, chains[c], spec.s,
 				    a != NULL && hv_net_is_v6(a));
 			else
-				hv_hc_rule_add(b, call, chains[c], spec.s,
+				hv_hc_rule_add(b, chains[c], spec.s,
 				    a != NULL && hv_net_is_v6(a));
 		}
+	}
+	if (revert) {
+		if (b->len > start)
+			hv_buf_puts(b, "; ");
+		hv_hc_rules_end(b);
 	}
 	hv_buf_release(&spec);
 }
@@ -114,15 +124,9 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 		hv_buf_release(&leaf);
 		return 0;
 	}
-	if (!revert) {
-		hv_hc_need(b, call, "iptables");
-		hv_buf_puts(b, "set -e; ");
-	} else
-		hv_hc_rules_begin(b);
+	/* hv_rule_add INPUT ... -m statistic ... -j DROP && ...; the
+	 * revert: hv_rule_del ...; ...; hv_rules_gone */
 	rules(b, call, revert);
-	if (revert)
-		hv_hc_rules_end(b);
-	hv_buf_rtrim(b);
 	return 0;
 }
 

@@ -39,7 +39,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	const char		*dir = hv_arg_str(call, "direction");
 	struct hv_buf		 spec = HV_BUF_INIT;
 	const char		*a;
-	size_t			 i;
+	size_t			 i, start = b->len;
 	int			 c;
 
 	if (check(call, err) == -1)
@@ -50,11 +50,11 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 		    hv_node_text(peers, call->shown));
 		return 0;
 	}
-	if (!revert) {
-		hv_hc_need(b, call, "iptables");
-		hv_buf_puts(b, "set -e; ");
-	} else
-		hv_hc_rules_begin(b);
+	/*
+	 * hv_rule_add INPUT -s PEER [PORTS] -j DROP && hv_rule_add OUTPUT
+	 * -d PEER ... (one pair per peer); the revert: hv_rule_del ...; ...;
+	 * hv_rules_gone (every del is tried).
+	 */
 	for (c = 0; c < 2; c++) {
 		if (strcmp(dir, "both") != 0 &&
 		    strcmp(dir, c == 0 ? "in" : "out") != 0)
@@ -66,17 +66,21 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 			hv_shell_quote(&spec, a);
 			hv_net_port_match(&spec, call);
 			hv_buf_puts(&spec, " -j DROP");
+			if (b->len > start)
+				hv_buf_puts(b, revert ? "; " : " && ");
 			if (revert)
-				hv_hc_rule_del(b, call, c == 0 ? "INPUT" :
-				    "OUTPUT", spec.s, hv_net_is_v6(a));
+				hv_hc_rule_del(b, c == 0 ? "INPUT" : "OUTPUT",
+				    spec.s, hv_net_is_v6(a));
 			else
-				hv_hc_rule_add(b, call, c == 0 ? "INPUT" :
-				    "OUTPUT", spec.s, hv_net_is_v6(a));
+				hv_hc_rule_add(b, c == 0 ? "INPUT" : "OUTPUT",
+				    spec.s, hv_net_is_v6(a));
 		}
 	}
-	if (revert)
+	if (revert) {
+		if (b->len > start)
+			hv_buf_puts(b, "; ");
 		hv_hc_rules_end(b);
-	hv_buf_rtrim(b);
+	}
 	hv_buf_release(&spec);
 	return 0;
 }

@@ -6,6 +6,7 @@
  * stopped process that is gone since is no failure. Other signals cannot
  * be undone, so bring the service back with a rollback.
  */
+#include <regex.h>
 #include <string.h>
 
 #include "hostcmd.h"
@@ -15,7 +16,7 @@
 
 static const struct hv_param params[] = {
 	{ "name", HV_T_STR, 0, NULL, NULL,
-	    "the exact process name (pgrep -x)" },
+	    "the exact process name (as in ps -o comm: 15 bytes at most)" },
 	{ "pattern", HV_T_STR, 0, NULL, NULL,
 	    "an extended regex on the full command line (pgrep -f)" },
 	{ "signal", HV_T_STR, 0, "KILL", SIGNALS, "the signal to send" },
@@ -25,22 +26,64 @@ static const struct hv_param params[] = {
 	{ NULL }
 };
 
+/* Whether sig is one of SIGNALS. */
+static int
+is_signal(const char *sig)
+{
+	const char	*p = SIGNALS;
+	size_t		 n = strlen(sig);
+
+	for (;;) {
+		if (strncmp(p, sig, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return n > 0;
+		if ((p = strchr(p, '|')) == NULL)
+			return 0;
+		p++;
+	}
+}
+
 static int
 check(const struct hv_call *call, struct hv_buf *err)
 {
+	const char	*pat = hv_arg_str(call, "pattern");
+	const char	*sig = hv_arg_str(call, "signal");
+	regex_t		 re;
+	int		 rc;
+
 	if (hv_arg_has(call, "name") == hv_arg_has(call, "pattern"))
 		return hv_error(err, "give exactly one of name and pattern");
+	/* A name as the kernel keeps it (comm): 15 bytes at most. */
+	if (hv_hc_check_name("name", hv_arg_str(call, "name"),
+	    "a process name", NULL, 15, 0, err) == -1)
+		return -1;
+	if (sig != NULL && !is_signal(sig))
+		return hv_hc_bad(err, "signal", sig, "is not one of "
+		    SIGNALS);
+	if (pat == NULL)
+		return 0;
+	if (*pat == '\0' || strlen(pat) > 1024 ||
+	    strcspn(pat, "\n\r") != strlen(pat))
+		return hv_hc_bad(err, "pattern", pat, "is not a pattern (one "
+		    "line, 1024 bytes at most)");
+	/* pgrep's own regular expressions: extended, as it compiles them. */
+	if ((rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char	msg[128];
+
+		regerror(rc, &re, msg, sizeof msg);
+		return hv_hc_bad(err, "pattern", pat, "is not an extended "
+		    "regular expression: %s", msg);
+	}
+	regfree(&re);
 	return 0;
 }
 
 /*
  * pgrep -f matches whole command lines, and the shell that runs this
  * command carries the pattern on its own command line: it would match
- * itself. So the pattern is written in octal escapes that printf
+ * itself, as would any other shell of havoc's on the host. So the
+ * pattern is written in octal escapes that printf (a shell builtin)
  * decodes: it is on no command line but pgrep's own, which pgrep skips.
- * (This shell, its parent and havoc's marked processes are left out
- * too, for what else their command lines hold.) Plans and the journal
- * show it plainly.
+ * Plans and the journal show it plainly.
  */
 static void
 pattern_arg(struct hv_buf *b, const struct hv_call *call, const char *pat)
@@ -57,99 +100,33 @@ pattern_arg(struct hv_buf *b, const struct hv_call *call, const char *pat)
 	hv_buf_puts(b, "')\"");
 }
 
-/* The process selection of pgrep: "-x NAME" or "-f PATTERN". */
-static void
-selection(struct hv_buf *b, const struct hv_call *call)
-{
-	const char	*name = hv_arg_str(call, "name");
-
-	hv_buf_puts(b, name != NULL ? "-x " : "-f ");
-	if (name != NULL)
-		hv_shell_quote(b, name);
-	else
-		pattern_arg(b, call, hv_arg_str(call, "pattern"));
-}
-
 /*
- * Signals the matching processes; for STOP, only those not stopped
- * already, with their pids kept in the state file F. Never havoc's own:
- * not this shell, not its parent (the SSH session), not a process that
- * carries a HAVOC_JOB mark (a dead-man timer of this or another fault,
- * whose "sleep" a pattern may match, a background fault).
- *   [STATE DIR;] p=; for q in $(pgrep SEL); do
- *     [ $q = $$ ] || [ $q = $PPID ] || MARKED q && continue
- *     [for STOP: case STATE OF q in [Tt]*) continue;; esac]
- *     p="$p $q"; done
- *   [oldest: p=$(ps -o pid= --sort=start_time -p LIST | head -n 1)]
- *   [ -n "$p" ] || { no match; exit 1; }
- *   [for STOP: echo $p >F &&] n=; for q in $p; do
- *     kill -SIG $q 2>/dev/null && n=1; done; [ -n "$n" ]
+ * hv_signal SIGNAL name NAME | pattern ERE [oldest]: never havoc's own
+ * processes; for STOP, only those not stopped already, with their pids
+ * kept for the revert, hv_cont (SIGCONT to exactly those).
  */
-static void
-signal_cmd(struct hv_buf *b, const struct hv_call *call, const char *sig,
-    const char *state)
-{
-	int	stop = strcmp(sig, "STOP") == 0;
-
-	hv_hc_need(b, call, "pgrep");
-	if (stop) {
-		hv_hc_state_dir(b);
-		hv_buf_puts(b, "; ");
-	}
-	hv_buf_puts(b, "p=; for q in $(pgrep ");
-	selection(b, call);
-	hv_buf_puts(b, "); do { [ \"$q\" = $$ ] || [ \"$q\" = \"$PPID\" ] || "
-	    "tr '\\0' '\\n' 2>/dev/null <\"/proc/$q/environ\" | "
-	    "grep -q '^HAVOC_JOB='; } && continue; ");
-	if (stop)
-		hv_buf_puts(b, "case $(sed 's/.*) //' \"/proc/$q/stat\" "
-		    "2>/dev/null) in [Tt]*) continue;; esac; ");
-	hv_buf_puts(b, "p=\"$p $q\"; done; ");
-	if (hv_arg_bool(call, "oldest"))
-		hv_buf_puts(b, "[ -z \"$p\" ] || p=$(ps -o pid= "
-		    "--sort=start_time -p \"$(echo $p | tr ' ' ,)\" | "
-		    "head -n 1); ");
-	hv_buf_printf(b, "[ -n \"$p\" ] || { echo 'no %sprocess matched' "
-	    ">&2; exit 1; }; ", stop ? "running " : "");
-	if (stop) {
-		hv_buf_puts(b, "echo $p >");
-		hv_shell_quote(b, state);
-		hv_buf_puts(b, " && ");
-	}
-	hv_buf_printf(b, "n=; for q in $p; do kill -%s \"$q\" 2>/dev/null "
-	    "&& n=1; done; [ -n \"$n\" ] || { echo 'every process "
-	    "matched is gone' >&2; exit 1; }", sig);
-}
-
-/* CONT to exactly the pids STOP kept, when the state file is ours. */
-static void
-cont_cmd(struct hv_buf *b, const char *state)
-{
-	hv_buf_puts(b, "if [ ! -h ");
-	hv_shell_quote(b, state);
-	hv_buf_puts(b, " ] && [ -O ");
-	hv_shell_quote(b, state);
-	hv_buf_puts(b, " ]; then for p in $(cat ");
-	hv_shell_quote(b, state);
-	hv_buf_puts(b, "); do kill -CONT \"$p\" 2>/dev/null; done; rm -f ");
-	hv_shell_quote(b, state);
-	hv_buf_puts(b, "; fi");
-}
-
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
 {
-	struct hv_buf	state = HV_BUF_INIT;
+	const char	*name = hv_arg_str(call, "name");
 
 	if (check(call, err) == -1)
 		return -1;
-	hv_hc_state_path(&state, call, "stopped");
-	if (revert)
-		cont_cmd(b, state.s);
-	else
-		signal_cmd(b, call, hv_arg_str(call, "signal"), state.s);
-	hv_buf_release(&state);
+	if (revert) {
+		hv_buf_puts(b, "hv_cont");
+		return 0;
+	}
+	hv_hc_words(b, "hv_signal", hv_arg_str(call, "signal"), (char *)NULL);
+	if (name != NULL) {
+		hv_buf_puts(b, " name ");
+		hv_shell_quote(b, name);
+	} else {
+		hv_buf_puts(b, " pattern ");
+		pattern_arg(b, call, hv_arg_str(call, "pattern"));
+	}
+	if (hv_arg_bool(call, "oldest"))
+		hv_buf_puts(b, " oldest");
 	return 0;
 }
 

@@ -3,6 +3,8 @@
  * the host, the kind of change a backdoor makes. It answers every
  * connection with a line and closes it. A port in use is refused.
  */
+#include <stdio.h>
+
 #include "hostcmd.h"
 #include "remote.h"
 
@@ -13,57 +15,35 @@ static const struct hv_param params[] = {
 	{ NULL }
 };
 
-/* A listener in Python: python3 is on almost every host. */
-static const char listener[] =
-"import socket, sys\n"
-"s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else "
-"socket.AF_INET)\n"
-"s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-"s.bind((sys.argv[1], int(sys.argv[2])))\n"
-"s.listen(16)\n"
-"while True:\n"
-"    c, _ = s.accept()\n"
-"    c.sendall(b'havoc open_port\\n')\n"
-"    c.close()\n";
-
 static int
 check(const struct hv_call *call, struct hv_buf *err)
 {
-	const char	*a = hv_arg_str(call, "address");
-
 	if (hv_arg_has(call, "port") && (hv_arg_int(call, "port") < 1 ||
 	    hv_arg_int(call, "port") > 65535))
 		return hv_error(err, "port must be from 1 to 65535");
-	if (a != NULL && !hv_hc_only(a, "0123456789abcdefABCDEF.:"))
-		return hv_error(err, "\"%s\" is not an address", a);
-	return 0;
+	return hv_hc_check_addr("address", hv_arg_str(call, "address"), 0,
+	    err);
 }
 
+/*
+ * hv_listen ADDRESS PORT (a python3 listener, in the background; a port
+ * in use is refused), reverted by hv_bg_stop listener.
+ */
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
 {
-	struct hv_buf	cmd = HV_BUF_INIT;
-	long long	port = hv_arg_int(call, "port");
+	char	port[24];
 
 	if (check(call, err) == -1)
 		return -1;
 	if (revert) {
-		hv_hc_bg_stop(b, call, "listener");
+		hv_hc_bg_stop(b, "listener");
 		return 0;
 	}
-	hv_hc_need(b, call, "python3");
-	/* ss shows listeners; a port taken already is refused. */
-	hv_buf_printf(b, "if command -v ss >/dev/null 2>&1 && ss -Hltn "
-	    "'sport = :%lld' | grep -q .; then echo 'port %lld is in use "
-	    "already' >&2; exit 1; fi; ", port, port);
-	hv_buf_puts(&cmd, "python3 -c ");
-	hv_shell_quote(&cmd, listener);
-	hv_buf_putc(&cmd, ' ');
-	hv_shell_quote(&cmd, hv_arg_str(call, "address"));
-	hv_buf_printf(&cmd, " %lld", port);
-	hv_hc_bg_start(b, call, "listener", cmd.s);
-	hv_buf_release(&cmd);
+	snprintf(port, sizeof port, "%lld", hv_arg_int(call, "port"));
+	hv_hc_words(b, "hv_listen", hv_arg_str(call, "address"), port,
+	    (char *)NULL);
 	return 0;
 }
 

@@ -29,7 +29,8 @@ static const struct hv_param memory_params[] = {
 static const struct hv_param io_params[] = {
 	{ "workers", HV_T_INT, 0, "1", NULL, "stressors writing files" },
 	{ "size", HV_T_STR, 0, "256M", NULL, "bytes each worker writes" },
-	{ "path", HV_T_STR, 0, "/tmp", NULL, "the folder they write in" },
+	{ "path", HV_T_STR, 0, "/tmp", NULL,
+	    "the folder they write in (absolute)" },
 	{ "timeout", HV_T_DURATION, 0, "30s", NULL, "for the command" },
 	{ NULL }
 };
@@ -60,11 +61,14 @@ check(const struct hv_call *call, struct hv_buf *err)
 	    hv_arg_int(call, "load") > 100))
 		return hv_error(err, "load must be from 1 to 100");
 	if (!size_ok(size))
-		return hv_error(err, "size: \"%s\" is not like 512M or 80%%",
-		    size);
-	return 0;
+		return hv_hc_bad(err, "size", size, "is not like 512M or 80%%");
+	return hv_hc_check_path("path", hv_arg_str(call, "path"), err);
 }
 
+/*
+ * hv_bg_start stress stress-ng --cpu N --cpu-load L ... --timeout S
+ * --quiet, reverted by hv_bg_stop stress.
+ */
 static int
 command(const struct hv_call *call, int revert, struct hv_buf *b,
     struct hv_buf *err)
@@ -77,7 +81,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	if (check(call, err) == -1)
 		return -1;
 	if (revert) {
-		hv_hc_bg_stop(b, call, "stress");
+		hv_hc_bg_stop(b, "stress");
 		return 0;
 	}
 	hv_buf_puts(&cmd, "stress-ng");
@@ -97,8 +101,7 @@ command(const struct hv_call *call, int revert, struct hv_buf *b,
 	}
 	hv_buf_printf(&cmd, " --timeout %llds --quiet",
 	    (long long)(secs > 0 ? secs : 600));
-	hv_hc_need(b, call, "stress-ng");
-	hv_hc_bg_start(b, call, "stress", cmd.s);
+	hv_hc_bg_start(b, "stress", cmd.s);
 	hv_buf_release(&cmd);
 	return 0;
 }

@@ -37,6 +37,8 @@ static struct hv_loop *cur_loop;
 static struct hv_run_opts extra;
 /* When the last inject and revert of a fake action began (mono ms). */
 static int64_t	 last_inject_ms, last_revert_ms;
+/* How many reverts of revert_mode again were made. */
+static int	 reverts_again;
 
 static void
 event(const char *fmt, ...)
@@ -57,7 +59,8 @@ event(const char *fmt, ...)
 static const struct hv_param fake_action_params[] = {
 	{ "id", HV_T_STR, 1, NULL, NULL, "a label for the log" },
 	{ "mode", HV_T_STR, 0, "ok", "ok|fail|nostart|hang", "how start ends" },
-	{ "revert_mode", HV_T_STR, 0, NULL, "ok|fail", "makes it a fault" },
+	{ "revert_mode", HV_T_STR, 0, NULL, "ok|fail|again",
+	    "makes it a fault; again: not yet, the first time" },
 	{ "value", HV_T_STR, 0, NULL, NULL, "logged by the revert" },
 	{ "delay", HV_T_DURATION, 0, "10ms", NULL, "how long it takes" },
 	{ "timeout", HV_T_DURATION, 0, "2s", NULL, "bounded" },
@@ -117,10 +120,17 @@ fake_revert(struct hv_call *call)
 {
 	const char	*value = hv_arg_str(call, "value");
 
+	const char	*mode = hv_arg_str(call, "revert_mode");
+
 	last_revert_ms = hv_mono_ms();
 	event("revert:%s%s%s", hv_arg_str(call, "id"), value ? "=" : "",
 	    value ? value : "");
-	complete(call, strcmp(hv_arg_str(call, "revert_mode"), "ok") == 0);
+	if (strcmp(mode, "again") == 0 && reverts_again++ == 0) {
+		call->again = 1;
+		complete(call, 0);
+		return 0;
+	}
+	complete(call, strcmp(mode, "ok") == 0 || strcmp(mode, "again") == 0);
 	return 0;
 }
 
@@ -240,6 +250,7 @@ setup(void **state)
 	events[0] = '\0';
 	memset(probe_calls, 0, sizeof probe_calls);
 	memset(&extra, 0, sizeof extra);
+	reverts_again = 0;
 	hv_log_level = HV_LOG_QUIET;
 	*state = f;
 	return 0;
@@ -717,6 +728,27 @@ test_events(void **state)
 	    "rollback ");
 	/* The store knows the last phase the run was in. */
 	assert_string_equal(run_field(j, "phase"), "rollback");
+	json_decref(j);
+}
+
+/*
+ * A revert that says "not yet" (its inject still runs on the host) is
+ * tried again a few seconds later, and the run ends clean.
+ */
+static void
+test_revert_again(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+	int64_t		 t0 = hv_mono_ms();
+
+	assert_int_equal(run_yaml(f,
+	    "method:\n"
+	    "  - {action: fake.action, with: {id: a, revert_mode: again}}\n",
+	    &j, NULL), HV_EXIT_OK);
+	assert_string_equal(events, "inject:a revert:a revert:a ");
+	assert_true(hv_mono_ms() - t0 >= 4900);
+	assert_string_equal(fault_state(j, 0), "reverted");
 	json_decref(j);
 }
 
@@ -1208,6 +1240,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_signal_cancels_action_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_stop, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_revert_again, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_signal_handed_to_caller,
 		    setup, teardown),
