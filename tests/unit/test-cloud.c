@@ -1103,6 +1103,44 @@ test_rotation_min_healthy(void **state)
 	assert_log("");
 }
 
+/* The AWS probes: what they saw, in their words; a "no" deviates. */
+static void
+test_probes(void **state)
+{
+	struct fixture	*f = *state;
+	json_t		*j;
+
+	assert_int_equal(run(f, CLOUD
+	    "targets:\n"
+	    "  web: {aws: {asg: web}, pick: 1}\n"
+	    "method:\n"
+	    "  - {name: by id, probe: aws.ec2.image, on: web, with: "
+	    "{image_id: ami-1}}\n"
+	    "  - {name: capacity, probe: aws.asg.capacity, with: {asg: web}}\n",
+	    &j), HV_EXIT_OK);
+	assert_string_equal(step_str(j, 0, "output"), "i-00000002 runs ami-1 "
+	    "(golden-web-v1); expected ami-1 (golden-web-v1)");
+	assert_string_equal(step_str(j, 1, "output"), "web: 3 of 3 desired "
+	    "InService and Healthy (3 members)");
+	json_decref(j);
+	assert_int_equal(run(f, CLOUD
+	    "targets:\n"
+	    "  web: {aws: {asg: web}, pick: 1}\n"
+	    "method:\n"
+	    "  - {name: current, probe: aws.ec2.image, on: web, with: "
+	    "{launch_template: current}}\n"
+	    "  - {name: capacity, probe: aws.asg.capacity, with: {asg: nope}}\n",
+	    &j), HV_EXIT_DEVIATED);
+	assert_string_equal(step_str(j, 0, "status"), "failed");
+	assert_string_equal(step_str(j, 0, "error"), "another image: "
+	    "i-00000002 runs ami-1 (golden-web-v1); launch template web "
+	    "$Latest (version 2) gives ami-2 (golden-web-v2)");
+	assert_string_equal(step_str(j, 1, "error"), "no Auto Scaling group "
+	    "nope");
+	json_decref(j);
+	assert_log("");
+}
+
 /* The plan shows the batches and the image of the replacements. */
 static void
 test_plan_print(void **state)
@@ -1166,6 +1204,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_min_healthy,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_plan_print, setup,
 		    teardown),
 	};
