@@ -112,6 +112,7 @@ instance_release(struct hv_aws_instance *in)
 	free(in->id);
 	free(in->state);
 	free(in->private_ip);
+	free(in->public_ip);
 	free(in->image_id);
 	free(in->type);
 	free(in->az);
@@ -179,6 +180,7 @@ hv_aws_parse_instances(const struct hv_aws_res *res,
 				in->state = dup_get(it, "instanceState/name");
 				in->private_ip = dup_get(it,
 				    "privateIpAddress");
+				in->public_ip = dup_get(it, "ipAddress");
 				in->image_id = dup_get(it, "imageId");
 				in->type = dup_get(it, "instanceType");
 				in->az = dup_get(it,

@@ -159,6 +159,7 @@ struct hv_aws_instance {
 	char		*id;
 	char		*state;		/* running, stopped, terminated... */
 	char		*private_ip;
+	char		*public_ip;	/* ipAddress, or NULL */
 	char		*image_id;
 	char		*type;
 	char		*az;

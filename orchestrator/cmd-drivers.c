@@ -70,9 +70,12 @@ print_driver(const struct hv_driver *d, int md)
 
 	if (md) {
 		printf("\n### `%s` (%s%s)\n\n%c%s.%s\n", d->name, kind,
-		    d->target == HV_TARGET_REQUIRED ? ", on targets over SSH" :
-		    "", d->summary[0] >= 'a' && d->summary[0] <= 'z' ?
-		    d->summary[0] - 'a' + 'A' : d->summary[0], d->summary + 1,
+		    d->target != HV_TARGET_REQUIRED ? "" :
+		    hv_driver_transport(d) == &hv_transport_aws ?
+		    ", on cloud instances through AWS's API" :
+		    ", on targets over SSH", d->summary[0] >= 'a' &&
+		    d->summary[0] <= 'z' ? d->summary[0] - 'a' + 'A' :
+		    d->summary[0], d->summary + 1,
 		    d->revert == NULL ? "" : d->is_fault == NULL ?
 		    " A fault: havoc journals its revert and undoes it." :
 		    " A fault (with some parameters): havoc journals its "

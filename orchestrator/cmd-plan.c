@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud.h"
 #include "cmd.h"
 #include "experiment.h"
+#include "loop.h"
 #include "plan.h"
 #include "runner.h"
 
@@ -22,6 +24,7 @@ cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 	};
 	struct hv_load_opts	 lo;
 	struct hv_experiment	*x = NULL;
+	struct hv_loop		*loop = NULL;
 	struct hv_plan		 plan;
 	struct hv_buf		 err = HV_BUF_INIT;
 	const char		**vars;
@@ -69,7 +72,11 @@ cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 	}
 	if (!have_seed)
 		seed = hv_plan_random_seed();
-	if (hv_plan_make(x, seed, &plan, &err) == -1) {
+	/* Cloud targets are asked of AWS (read-only calls) first. */
+	if (hv_cloud_used(x))
+		loop = hv_loop_new();
+	if ((loop != NULL && hv_cloud_resolve(x, loop, &err) == -1) ||
+	    hv_plan_make(x, seed, &plan, &err) == -1) {
 		fprintf(stderr, "havoc: %s\n", err.s);
 		rc = HV_EXIT_ABORTED;
 		goto out;
@@ -79,6 +86,7 @@ cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 	hv_plan_release(&plan);
 out:
 	hv_experiment_free(x);
+	hv_loop_free(loop);
 	hv_buf_release(&err);
 	free(vars);
 	return rc;

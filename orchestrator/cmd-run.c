@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "cloud.h"
 #include "cmd.h"
 #include "experiment.h"
 #include "loop.h"
@@ -284,7 +285,11 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	if (dry) {
 		if (!ro.have_seed)
 			ro.seed = hv_plan_random_seed();
-		if (hv_plan_make(x, ro.seed, &plan, &err) == -1) {
+		/* Cloud targets are asked of AWS (read-only calls) first. */
+		if (hv_cloud_used(x))
+			loop = hv_loop_new();
+		if ((loop != NULL && hv_cloud_resolve(x, loop, &err) == -1) ||
+		    hv_plan_make(x, ro.seed, &plan, &err) == -1) {
 			fprintf(stderr, "havoc: %s\n", err.s);
 			rc = HV_EXIT_ABORTED;
 			goto out;

@@ -1,6 +1,7 @@
 /*
  * driver.c - the registry of drivers, parameter checks and accessors.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,10 @@ extern const struct hv_driver hv_action_shell_run;
 extern const struct hv_driver hv_action_local_run;
 extern const struct hv_driver hv_action_http_request;
 extern const struct hv_driver hv_action_alertmanager_silence;
+extern const struct hv_driver hv_action_aws_ec2_terminate;
+extern const struct hv_driver hv_action_aws_ec2_stop;
+extern const struct hv_driver hv_action_aws_ec2_reboot;
+extern const struct hv_driver hv_action_aws_asg_replace;
 extern const struct hv_driver hv_probe_http;
 extern const struct hv_driver hv_probe_tcp;
 extern const struct hv_driver hv_probe_ssh;
@@ -36,6 +41,8 @@ extern const struct hv_driver hv_probe_image;
 extern const struct hv_driver hv_probe_local;
 extern const struct hv_driver hv_probe_prometheus;
 extern const struct hv_driver hv_probe_alertmanager;
+extern const struct hv_driver hv_probe_aws_ec2_image;
+extern const struct hv_driver hv_probe_aws_asg_capacity;
 
 /* Every driver havoc has, in the order `havoc drivers` lists them. */
 const struct hv_driver *const hv_drivers[] = {
@@ -60,6 +67,10 @@ const struct hv_driver *const hv_drivers[] = {
 	&hv_action_local_run,
 	&hv_action_http_request,
 	&hv_action_alertmanager_silence,
+	&hv_action_aws_ec2_terminate,
+	&hv_action_aws_ec2_stop,
+	&hv_action_aws_ec2_reboot,
+	&hv_action_aws_asg_replace,
 	&hv_probe_http,
 	&hv_probe_tcp,
 	&hv_probe_ssh,
@@ -67,6 +78,8 @@ const struct hv_driver *const hv_drivers[] = {
 	&hv_probe_local,
 	&hv_probe_prometheus,
 	&hv_probe_alertmanager,
+	&hv_probe_aws_ec2_image,
+	&hv_probe_aws_asg_capacity,
 	NULL
 };
 
@@ -140,6 +153,8 @@ hv_type_name(enum hv_type t)
 		return "targets";
 	case HV_T_ANY:
 		return "any";
+	case HV_T_PROBE:
+		return "probe";
 	}
 	return "?";
 }
@@ -201,6 +216,68 @@ scalar_check(enum hv_type t, const char *s, struct hv_buf *err)
 	return 0;
 }
 
+/* A probe parameter's shape: {probe: NAME, with: {...}, expect: {...}}. */
+static int
+probe_shape_check(const struct hv_param *p, const struct hv_node *v,
+    struct hv_buf *err)
+{
+	const struct hv_driver	*d;
+	const struct hv_node	*n;
+	size_t			 i;
+
+	if (v->kind != HV_NODE_MAP)
+		return hv_error(err, "%s must be a map (probe:, with:, "
+		    "expect:), not %s", p->name, hv_node_kind_name(v));
+	for (i = 0; i < v->n; i++) {
+		if (strcmp(v->keys[i]->str, "probe") != 0 &&
+		    strcmp(v->keys[i]->str, "with") != 0 &&
+		    strcmp(v->keys[i]->str, "expect") != 0)
+			return hv_error(err, "%s: unknown key \"%s\" (probe:, "
+			    "with:, expect:)", p->name, v->keys[i]->str);
+	}
+	n = hv_node_get(v, "probe");
+	if (hv_node_is_null(n) || n->kind != HV_NODE_SCALAR)
+		return hv_error(err, "%s needs probe: (a probe's name)",
+		    p->name);
+	if ((d = hv_driver_find(n->str)) == NULL || d->kind != HV_PROBE)
+		return hv_error(err, "%s: no probe \"%s\"", p->name, n->str);
+	if (d->transport == &hv_transport_aws)
+		return hv_error(err, "%s: %s does not run on a host", p->name,
+		    n->str);
+	n = hv_node_get(v, "with");
+	if (!hv_node_is_null(n) && n->kind != HV_NODE_MAP)
+		return hv_error(err, "%s.with must be a map", p->name);
+	n = hv_node_get(v, "expect");
+	if (!hv_node_is_null(n) && n->kind != HV_NODE_MAP)
+		return hv_error(err, "%s.expect must be a map", p->name);
+	return 0;
+}
+
+/* A probe parameter, with the probe's own parameters checked in place. */
+static int
+probe_param_check(const struct hv_param *p, const struct hv_node *v,
+    const char *what, struct hv_diag *diag)
+{
+	const struct hv_driver	*d;
+	struct hv_buf		 err = HV_BUF_INIT;
+	char			 sub[160];
+	int			 count;
+
+	if (probe_shape_check(p, v, &err) == -1) {
+		hv_diag_node(diag, v, "%s: %s", what, err.s);
+		hv_buf_release(&err);
+		return 1;
+	}
+	d = hv_driver_find(hv_node_get(v, "probe")->str);
+	snprintf(sub, sizeof sub, "%s: %s (%s)", what, p->name, d->name);
+	count = hv_params_check(d->params, hv_node_get(v, "with"), v, sub,
+	    diag);
+	if (!hv_node_is_null(hv_node_get(v, "expect")))
+		count += hv_params_check(d->expect, hv_node_get(v, "expect"),
+		    v, sub, diag);
+	return count;
+}
+
 int
 hv_param_value_check(const struct hv_param *p, const struct hv_node *v,
     struct hv_buf *err)
@@ -211,6 +288,8 @@ hv_param_value_check(const struct hv_param *p, const struct hv_node *v,
 	switch (p->type) {
 	case HV_T_ANY:
 		return 0;
+	case HV_T_PROBE:
+		return probe_shape_check(p, v, err);
 	case HV_T_TARGETS:
 		if (v->kind == HV_NODE_SCALAR)
 			return 0;
@@ -312,6 +391,11 @@ hv_params_check(const struct hv_param *spec, const struct hv_node *map,
 		/* Null is absent; a required one is reported once, below. */
 		if (hv_node_is_null(map->items[i]))
 			continue;
+		if (p->type == HV_T_PROBE) {
+			count += probe_param_check(p, map->items[i], what,
+			    diag);
+			continue;
+		}
 		if (hv_param_value_check(p, map->items[i], &err) == -1) {
 			hv_diag_node(diag, map->items[i], "%s: %s", what,
 			    err.s);
@@ -537,6 +621,7 @@ const struct hv_transport hv_transport_local = {
 const struct hv_transport *const hv_transports[] = {
 	&hv_transport_ssh,
 	&hv_transport_http,
+	&hv_transport_aws,
 	&hv_transport_local,
 	NULL
 };
@@ -633,6 +718,8 @@ hv_call_release(struct hv_call *c)
 	hv_buf_release(&c->err);
 	free(c->tag);
 	c->tag = NULL;
+	hv_host_free(c->replacement);
+	c->replacement = NULL;
 }
 
 void
@@ -650,6 +737,10 @@ hv_call_reset(struct hv_call *c)
 	c->started = hv_mono_ms();
 	c->ended = 0;
 	c->finished = 0;
+	c->batch = 0;
+	c->skipped = 0;
+	hv_host_free(c->replacement);
+	c->replacement = NULL;
 	c->priv = NULL;
 }
 

@@ -41,7 +41,9 @@ enum hv_type {
 	HV_T_TARGETS,	/* a target group's name, or a list of addresses
 			   and CIDRs; a group becomes its hosts' addresses
 			   (a list) when the step runs */
-	HV_T_ANY	/* a scalar, list or map, checked by the driver */
+	HV_T_ANY,	/* a scalar, list or map, checked by the driver */
+	HV_T_PROBE	/* a probe to run: {probe, with, expect}, checked
+			   as a step's are (aws.asg.replace's healthy_when) */
 };
 
 struct hv_param {
@@ -108,6 +110,7 @@ extern const struct hv_transport *const hv_transports[];
 extern const struct hv_transport hv_transport_local;
 extern const struct hv_transport hv_transport_http;
 extern const struct hv_transport hv_transport_ssh;
+extern const struct hv_transport hv_transport_aws;
 
 struct hv_driver {
 	const char	*name;
@@ -186,6 +189,14 @@ struct hv_call {
 	const char	*dir;		/* the experiment's folder */
 	int		 shown;		/* accessors give secret references */
 	int		 reverting;
+	/*
+	 * This call's place among the calls of its step (one per target,
+	 * in the plan's order): index from 0, of count. The runner and the
+	 * plan set them; drivers that act on a step's targets together
+	 * (aws-call.h) use them. count 0: unknown.
+	 */
+	size_t		 index;
+	size_t		 count;
 
 	void		(*done)(struct hv_call *);
 	void		*arg;
@@ -217,6 +228,20 @@ struct hv_call {
 	int64_t		 started;	/* monotonic ms */
 	int64_t		 ended;
 	int		 finished;
+	/*
+	 * Actions that work in batches (aws.asg.replace): the batch this
+	 * call belonged to (1, 2, ...), 0 for none; skipped when it did
+	 * nothing because an earlier batch stopped the work (set with ok 0).
+	 */
+	int		 batch;
+	int		 skipped;
+	/*
+	 * Actions that replace their target by a new host (a new cloud
+	 * instance): the new host (owned by the call until the runner
+	 * adopts it; hv_call_release frees it otherwise). It takes the old
+	 * one's place in every target group for the steps after.
+	 */
+	struct hv_host	*replacement;
 
 	void		*priv;		/* the driver's own state */
 };

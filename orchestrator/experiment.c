@@ -14,6 +14,7 @@
 #include "driver.h"
 #include "expand.h"
 #include "experiment.h"
+#include "http.h"
 #include "node.h"
 
 struct ck {
@@ -25,9 +26,18 @@ struct ck {
 static const char *const top_keys[] = {
 	"version", "title", "description", "tags", "inventory", "hosts",
 	"ssh", "vars", "targets", "steady_state", "method", "watch",
-	"alerts", "rollbacks", "safety", NULL
+	"alerts", "rollbacks", "safety", "cloud", NULL
 };
-static const char *const group_keys[] = { "tags", "hosts", "pick", NULL };
+static const char *const group_keys[] = {
+	"tags", "hosts", "aws", "pick", NULL
+};
+static const char *const cloud_keys[] = { "aws", NULL };
+static const char *const cloud_aws_keys[] = {
+	"region", "profile", "endpoint", NULL
+};
+static const char *const aws_target_keys[] = {
+	"asg", "tags", "ids", "address", NULL
+};
 static const char *const step_keys[] = {
 	"name", "action", "probe", "pause", "on", "with", "expect",
 	"duration", "background", NULL
@@ -247,6 +257,187 @@ load_pick(struct ck *c, const struct hv_node *n, struct hv_group *g)
 	    "a percentage like \"30%%\"", n->str);
 }
 
+/* One setting of cloud.aws: its real and shown spellings, or none. */
+static void
+aws_setting(struct ck *c, const struct hv_node *map, const char *key,
+    char **str, char **shown)
+{
+	const struct hv_node	*n = hv_node_get(map, key);
+
+	if (hv_ck_str(c->d, map, key, "cloud.aws") == NULL)
+		return;
+	if (*n->str == '\0') {
+		hv_diag_node(c->d, n, "cloud.aws.%s must not be empty", key);
+		return;
+	}
+	*str = hv_xstrdup(n->str);
+	*shown = hv_xstrdup(n->shown);
+}
+
+/* Whether s is a word of [a-z0-9-], as AWS regions are. */
+static int
+is_region(const char *s)
+{
+	return *s != '\0' && s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789-")] == '\0';
+}
+
+/*
+ * cloud: {aws: {region, profile, endpoint}}: where AWS targets live.
+ * Nothing is asked of AWS here: validate works offline.
+ */
+static void
+load_cloud(struct ck *c, const struct hv_node *cloud)
+{
+	struct hv_experiment	*x = c->x;
+	const struct hv_node	*aws;
+	struct hv_buf		 why = HV_BUF_INIT;
+
+	if (hv_node_is_null(cloud) || !hv_ck_map(c->d, cloud, "cloud"))
+		return;
+	hv_ck_keys(c->d, cloud, cloud_keys, "cloud");
+	aws = hv_node_get(cloud, "aws");
+	if (hv_node_is_null(aws)) {
+		hv_diag_node(c->d, cloud, "cloud needs aws: (region:, "
+		    "profile:, endpoint:)");
+		return;
+	}
+	if (!hv_ck_map(c->d, aws, "cloud.aws"))
+		return;
+	x->has_aws = 1;
+	hv_ck_keys(c->d, aws, cloud_aws_keys, "cloud.aws");
+	aws_setting(c, aws, "region", &x->aws.region, &x->aws.region_shown);
+	aws_setting(c, aws, "profile", &x->aws.profile,
+	    &x->aws.profile_shown);
+	aws_setting(c, aws, "endpoint", &x->aws.endpoint,
+	    &x->aws.endpoint_shown);
+	if (x->aws.region != NULL && !is_region(x->aws.region))
+		hv_diag_node(c->d, hv_node_get(aws, "region"), "cloud.aws."
+		    "region: \"%s\" is not a region (like eu-west-1)",
+		    x->aws.region_shown);
+	if (x->aws.profile != NULL && strpbrk(x->aws.profile, "[]\n") !=
+	    NULL)
+		hv_diag_node(c->d, hv_node_get(aws, "profile"), "cloud.aws."
+		    "profile: not a profile name");
+	if (x->aws.endpoint != NULL && hv_http_check_url(x->aws.endpoint,
+	    &why) == -1)
+		hv_diag_node(c->d, hv_node_get(aws, "endpoint"), "cloud.aws."
+		    "endpoint: %s", why.s);
+	hv_buf_release(&why);
+}
+
+/* Whether s is an EC2 instance id: i- and 8 or 17 hex digits. */
+static int
+is_instance_id(const char *s)
+{
+	size_t	n;
+
+	if (strncmp(s, "i-", 2) != 0)
+		return 0;
+	n = strspn(s + 2, "0123456789abcdef");
+	return s[2 + n] == '\0' && (n == 8 || n == 17);
+}
+
+/* aws: {tags: {K: V}}: every tag a string, with a key. */
+static void
+load_aws_tags(struct ck *c, struct hv_aws_target *t, const struct hv_node *m)
+{
+	size_t	i;
+
+	if (!hv_ck_map(c->d, m, "aws.tags"))
+		return;
+	if (m->n == 0)
+		hv_diag_node(c->d, m, "aws.tags: name at least one tag");
+	t->tag_keys = hv_xcalloc(m->n + 1, sizeof *t->tag_keys);
+	t->tag_values = hv_xcalloc(m->n + 1, sizeof *t->tag_values);
+	for (i = 0; i < m->n; i++) {
+		if (m->items[i]->kind != HV_NODE_SCALAR ||
+		    hv_node_is_null(m->items[i])) {
+			hv_diag_node(c->d, m->items[i], "aws.tags.%s must be "
+			    "a string, not %s", m->keys[i]->str,
+			    hv_node_kind_name(m->items[i]));
+			continue;
+		}
+		if (*m->keys[i]->str == '\0') {
+			hv_diag_node(c->d, m->keys[i], "aws.tags: a tag needs "
+			    "a key");
+			continue;
+		}
+		t->tag_keys[t->ntags] = hv_xstrdup(m->keys[i]->str);
+		t->tag_values[t->ntags++] = hv_xstrdup(m->items[i]->str);
+	}
+}
+
+/* A group's aws: selector; exactly one of asg, tags or ids. */
+static struct hv_aws_target *
+load_aws_target(struct ck *c, const struct hv_group *g,
+    const struct hv_node *n)
+{
+	struct hv_aws_target	*t;
+	const struct hv_node	*ids, *asg, *tags, *addr;
+	size_t			 i;
+	int			 kinds;
+
+	t = hv_xcalloc(1, sizeof *t);
+	if (!hv_ck_map(c->d, n, "aws"))
+		return t;
+	hv_ck_keys(c->d, n, aws_target_keys, "aws");
+	asg = hv_node_get(n, "asg");
+	tags = hv_node_get(n, "tags");
+	ids = hv_node_get(n, "ids");
+	kinds = !hv_node_is_null(asg) + !hv_node_is_null(tags) +
+	    !hv_node_is_null(ids);
+	if (kinds != 1)
+		hv_diag_node(c->d, n, "target group \"%s\": aws: needs "
+		    "exactly one of asg: (an Auto Scaling group), tags: (EC2 "
+		    "tags) or ids: (instance ids)", g->name);
+	if (!hv_node_is_null(asg)) {
+		t->asg = hv_ck_dup(c->d, n, "asg", "aws");
+		if (t->asg != NULL && *t->asg == '\0')
+			hv_diag_node(c->d, asg, "aws.asg must not be empty");
+	}
+	if (!hv_node_is_null(tags))
+		load_aws_tags(c, t, tags);
+	if (!hv_node_is_null(ids)) {
+		t->ids = hv_ck_strlist(c->d, n, "ids", "aws", &t->nids);
+		for (i = 0; i < t->nids; i++) {
+			if (is_instance_id(t->ids[i]))
+				continue;
+			hv_diag_node(c->d, ids->kind == HV_NODE_SEQ &&
+			    i < ids->n ? ids->items[i] : ids, "aws.ids: \"%s\" "
+			    "is not an instance id (like i-0123456789abcdef0)",
+			    t->ids[i]);
+		}
+		if (t->nids == 0 && ids->kind == HV_NODE_SEQ)
+			hv_diag_node(c->d, ids, "aws.ids: name at least one "
+			    "instance");
+	}
+	addr = hv_node_get(n, "address");
+	if (!hv_node_is_null(addr)) {
+		if (addr->kind == HV_NODE_SCALAR &&
+		    strcmp(addr->str, "public") == 0)
+			t->public_address = 1;
+		else if (addr->kind != HV_NODE_SCALAR ||
+		    strcmp(addr->str, "private") != 0)
+			hv_diag_node(c->d, addr, "aws.address must be private "
+			    "or public");
+	}
+	return t;
+}
+
+static void
+aws_target_free(struct hv_aws_target *t)
+{
+	if (t == NULL)
+		return;
+	free(t->asg);
+	hv_strlist_free(t->tag_keys, t->ntags);
+	hv_strlist_free(t->tag_values, t->ntags);
+	hv_strlist_free(t->ids, t->nids);
+	hv_strlist_free(t->members, t->nmembers);
+	free(t);
+}
+
 static void
 load_targets(struct ck *c, const struct hv_node *targets)
 {
@@ -267,7 +458,7 @@ load_targets(struct ck *c, const struct hv_node *targets)
 		if (!hv_ck_map(c->d, t, "a target group")) {
 			if (hv_node_is_null(t))
 				hv_diag_node(c->d, targets->keys[i], "target "
-				    "group \"%s\" needs tags: or hosts:",
+				    "group \"%s\" needs tags:, hosts: or aws:",
 				    g->name);
 			continue;
 		}
@@ -276,10 +467,16 @@ load_targets(struct ck *c, const struct hv_node *targets)
 		g->names = hv_ck_strlist(c->d, t, "hosts", "targets",
 		    &g->nnames);
 		load_pick(c, hv_node_get(t, "pick"), g);
-		if (g->ntags == 0 && g->nnames == 0)
-			hv_diag_node(c->d, t, "target group \"%s\" needs tags: "
-			    "or "
-			    "hosts:", g->name);
+		if (!hv_node_is_null(hv_node_get(t, "aws"))) {
+			g->aws = load_aws_target(c, g, hv_node_get(t, "aws"));
+			if (g->ntags > 0 || g->nnames > 0)
+				hv_diag_node(c->d, hv_node_key(t, "aws"),
+				    "target group \"%s\": aws: selects "
+				    "instances on its own, without tags: or "
+				    "hosts:", g->name);
+		} else if (g->ntags == 0 && g->nnames == 0)
+			hv_diag_node(c->d, t, "target group \"%s\" needs "
+			    "tags:, hosts: or aws:", g->name);
 		names = hv_node_get(t, "hosts");
 		for (j = 0; j < g->nnames; j++) {
 			if (hv_inventory_find(x->inv, g->names[j]) != NULL)
@@ -371,6 +568,29 @@ tree_deferred(const struct hv_node *n)
 	return 0;
 }
 
+/*
+ * Whether a step's with: waits for its target. A probe parameter's
+ * ${target.*} is for the host that probe runs on (a rotation's
+ * replacement), not the step's: it does not count.
+ */
+static int
+with_deferred(const struct hv_driver *d, const struct hv_node *with)
+{
+	const struct hv_param	*p;
+	size_t			 i;
+
+	if (with == NULL || with->kind != HV_NODE_MAP)
+		return tree_deferred(with);
+	for (i = 0; i < with->n; i++) {
+		p = hv_param_find(d->params, with->keys[i]->str);
+		if (p != NULL && p->type == HV_T_PROBE)
+			continue;
+		if (tree_deferred(with->items[i]))
+			return 1;
+	}
+	return 0;
+}
+
 /* Runs a driver's own check hook over values known at load time. */
 static void
 driver_check(struct ck *c, struct hv_step *s, const struct hv_node *where)
@@ -378,7 +598,7 @@ driver_check(struct ck *c, struct hv_step *s, const struct hv_node *where)
 	struct hv_call	call;
 	struct hv_buf	err = HV_BUF_INIT;
 
-	if (s->driver->check == NULL || tree_deferred(s->with) ||
+	if (s->driver->check == NULL || with_deferred(s->driver, s->with) ||
 	    tree_deferred(s->expect))
 		return;
 	hv_call_init(&call, s->driver, NULL);
@@ -453,6 +673,10 @@ load_driver_step(struct ck *c, const struct hv_node *n, struct hv_step *s,
 	if (s->driver == NULL)
 		return;
 	snprintf(what, sizeof what, "%s", s->driver->name);
+	if (hv_driver_transport(s->driver) == &hv_transport_aws &&
+	    s->group >= 0 && c->x->groups[s->group].aws == NULL)
+		hv_diag_node(c->d, on, "%s acts on cloud instances: on: must "
+		    "name a target group with aws:", s->driver->name);
 	if (s->driver->target == HV_TARGET_REQUIRED && hv_node_is_null(on))
 		hv_diag_node(c->d, n, "%s needs on: (a target group)",
 		    s->driver->name);
@@ -872,10 +1096,13 @@ check_groups_used(struct ck *c)
 
 	if (x->inv->nhosts > 0 || x->ngroups == 0)
 		return;
-	for (i = 0; i < x->ngroups; i++)
-		hv_diag_node(c->d, x->groups[i].where, "target group \"%s\": "
-		    "there are no hosts (add inventory: or hosts:)",
-		    x->groups[i].name);
+	/* Cloud groups find their hosts at plan time. */
+	for (i = 0; i < x->ngroups; i++) {
+		if (x->groups[i].aws == NULL)
+			hv_diag_node(c->d, x->groups[i].where, "target group "
+			    "\"%s\": there are no hosts (add inventory: or "
+			    "hosts:)", x->groups[i].name);
+	}
 }
 
 struct hv_experiment *
@@ -948,6 +1175,7 @@ hv_experiment_from_tree(const char *path, struct hv_node *doc,
 	x->inv = hv_inventory_new(inv);
 	hv_inventory_free(inv);
 	hv_inventory_load_hosts(x->inv, hv_node_get(doc, "hosts"), c.d);
+	load_cloud(&c, hv_node_get(doc, "cloud"));
 	load_targets(&c, hv_node_get(doc, "targets"));
 	check_groups_used(&c);
 	load_steady(&c, hv_node_get(doc, "steady_state"));
@@ -1046,12 +1274,17 @@ hv_experiment_free(struct hv_experiment *x)
 	}
 	free(x->vars);
 	hv_inventory_free(x->inv);
+	hv_cloud_aws_release(&x->aws);
 	for (i = 0; i < x->ngroups; i++) {
 		free(x->groups[i].name);
 		hv_strlist_free(x->groups[i].tags, x->groups[i].ntags);
 		hv_strlist_free(x->groups[i].names, x->groups[i].nnames);
+		aws_target_free(x->groups[i].aws);
 	}
 	free(x->groups);
+	for (i = 0; i < x->nasgs; i++)
+		hv_asg_info_free(x->asgs[i]);
+	free(x->asgs);
 	free_steps(x->steady, x->nsteady);
 	free_steps(x->method, x->nmethod);
 	free_steps(x->rollbacks, x->nrollbacks);

@@ -18,12 +18,34 @@ struct hv_driver;
 
 enum hv_pick { HV_PICK_ALL, HV_PICK_COUNT, HV_PICK_PERCENT };
 
+/*
+ * A cloud target group's selector (targets: NAME: {aws: ...}): exactly
+ * one of an Auto Scaling group, EC2 tags (all must match) or instance
+ * ids. At plan time (cloud.h) its running instances become hosts of the
+ * experiment's inventory and the group's members; pick, the seed and
+ * max_targets then work on them as on any hosts.
+ */
+struct hv_aws_target {
+	char		*asg;
+	char		**tag_keys;
+	char		**tag_values;
+	size_t		 ntags;
+	char		**ids;
+	size_t		 nids;
+	int		 public_address;	/* address: public */
+	/* Filled by hv_cloud_resolve(): the instance ids, sorted. */
+	int		 resolved;
+	char		**members;
+	size_t		 nmembers;
+};
+
 struct hv_group {
 	char		*name;
 	char		**tags;		/* a host must carry all of them */
 	size_t		 ntags;
 	char		**names;	/* or be one of these hosts */
 	size_t		 nnames;
+	struct hv_aws_target *aws;	/* owned; or a cloud group */
 	enum hv_pick	 pick;
 	int		 pick_n;	/* count, or percent */
 	const struct hv_node *where;
@@ -78,6 +100,12 @@ struct hv_experiment {
 
 	struct hv_ssh_opts ssh;		/* defaults for every host */
 	struct hv_inventory *inv;	/* owned: every host (inventory.h) */
+	/* cloud: {aws: ...}; has_aws when the file says it. */
+	struct hv_cloud_aws aws;
+	int		 has_aws;
+	/* What plan time learnt of Auto Scaling groups (cloud.h). */
+	struct hv_asg_info **asgs;	/* owned */
+	size_t		 nasgs;
 	struct hv_group	*groups;
 	size_t		 ngroups;
 

@@ -46,6 +46,25 @@ set_str(json_t *o, const char *key, const char *v)
 		json_object_set_new(o, key, json_string(v));
 }
 
+/*
+ * A cloud instance: its id and where it lives, in shown spellings (a
+ * setting from ${env.X} stays that reference); never credentials.
+ */
+static json_t *
+instance_json(const struct hv_instance *in)
+{
+	json_t	*j = json_object();
+
+	set_str(j, "id", in->id);
+	set_str(j, "asg", in->asg);
+	if (in->aws != NULL) {
+		set_str(j, "region", in->aws->region_shown);
+		set_str(j, "profile", in->aws->profile_shown);
+		set_str(j, "endpoint", in->aws->endpoint_shown);
+	}
+	return j;
+}
+
 char *
 hv_fault_spec(const struct hv_experiment *x, const struct hv_call *call)
 {
@@ -88,6 +107,9 @@ hv_fault_spec(const struct hv_experiment *x, const struct hv_call *call)
 		if (o.keepalive_ms != 0)
 			json_object_set_new(h, "keepalive_ms",
 			    json_integer(o.keepalive_ms));
+		if (call->host->instance != NULL)
+			json_object_set_new(h, "instance",
+			    instance_json(call->host->instance));
 		json_object_set_new(root, "host", h);
 	}
 	s = json_dumps(root, JSON_COMPACT);
@@ -159,6 +181,46 @@ get_dup(json_t *o, const char *key)
 	return s != NULL ? hv_xstrdup(s) : NULL;
 }
 
+/* A setting of a spec's instance: the shown and the real spelling. */
+static int
+aws_setting(json_t *in, const char *key, char **str, char **shown,
+    struct hv_buf *err)
+{
+	struct hv_expand	 ex;
+	struct hv_buf		 v = HV_BUF_INIT;
+	const char		*s;
+
+	if ((s = json_string_value(json_object_get(in, key))) == NULL)
+		return 0;
+	memset(&ex, 0, sizeof ex);
+	ex.secrets_only = 1;
+	if (hv_expand(&ex, s, &v, NULL, NULL, err) == -1) {
+		hv_buf_release(&v);
+		return -1;
+	}
+	*shown = hv_xstrdup(s);
+	*str = hv_buf_detach(&v);
+	return 0;
+}
+
+/* The cloud instance of a spec's host, and where it lives. */
+static int
+load_instance(struct hv_revert *r, json_t *in, struct hv_buf *err)
+{
+	const char	*id = json_string_value(json_object_get(in, "id"));
+
+	if (id == NULL)
+		return hv_error(err, "revert spec: an instance without id");
+	if (aws_setting(in, "region", &r->aws.region, &r->aws.region_shown,
+	    err) == -1 || aws_setting(in, "profile", &r->aws.profile,
+	    &r->aws.profile_shown, err) == -1 || aws_setting(in, "endpoint",
+	    &r->aws.endpoint, &r->aws.endpoint_shown, err) == -1)
+		return -1;
+	r->host.instance = hv_instance_new(id, &r->aws,
+	    json_string_value(json_object_get(in, "asg")), NULL);
+	return 0;
+}
+
 /* The target host of a spec, with its SSH settings as per-host ones. */
 static void
 load_host(struct hv_revert *r, json_t *h)
@@ -224,8 +286,16 @@ hv_revert_new(struct hv_ctx *ctx, const char *spec, struct hv_buf *err)
 	r = hv_xcalloc(1, sizeof *r);
 	hv_call_init(&r->call, d, ctx);
 	r->dir = get_dup(root, "dir");
-	if ((h = json_object_get(root, "host")) != NULL && json_is_object(h))
+	if ((h = json_object_get(root, "host")) != NULL && json_is_object(h)) {
 		load_host(r, h);
+		if (json_is_object(json_object_get(h, "instance")) &&
+		    load_instance(r, json_object_get(h, "instance"), err) ==
+		    -1) {
+			hv_revert_free(r);
+			r = NULL;
+			goto out;
+		}
+	}
 	memset(&ex, 0, sizeof ex);
 	ex.secrets_only = 1;
 	ex.dir = r->dir;
@@ -263,6 +333,8 @@ hv_revert_free(struct hv_revert *r)
 	free(r->host.ssh.identity);
 	free(r->host.ssh.known_hosts);
 	free(r->host.ssh.passphrase_env);
+	hv_instance_free(r->host.instance);
+	hv_cloud_aws_release(&r->aws);
 	free(r->dir);
 	free(r->target);
 	free(r);

@@ -4,7 +4,9 @@
  * Before a fault is injected, what undoes it is written to the store as a
  * spec: the driver, its parameters in their shown spelling (secrets stay
  * references such as ${env.TOKEN}), the target host with its effective
- * SSH settings, and the run's tag. Every revert havoc makes, in a normal
+ * SSH settings (and, for a cloud instance, its id and the region,
+ * profile and endpoint it lives at: never credentials, which come from
+ * the chain again), and the run's tag. Every revert havoc makes, in a normal
  * run and in `havoc recover` after a crash, is rebuilt from that spec:
  * there is one revert path, and every run exercises it.
  */
@@ -21,6 +23,7 @@ struct hv_revert {
 	struct hv_node	*with;		/* owned */
 	struct hv_host	 host;		/* owned strings */
 	int		 has_host;
+	struct hv_cloud_aws aws;	/* owned: host.instance's cloud */
 	char		*dir;		/* for relative ${file:...} */
 	int64_t		 fault;		/* faults.id, set by the caller */
 	char		*target;	/* host name, or NULL */

@@ -1,6 +1,6 @@
 /*
  * inventory.c - hosts and their SSH settings, from inventory files,
- * inline hosts: maps and (later) cloud instances.
+ * inline hosts: maps and cloud instances.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -133,14 +133,91 @@ hv_inventory_ref(struct hv_inventory *inv)
 	return inv;
 }
 
-static void
-host_free(struct hv_host *h)
+void
+hv_cloud_aws_release(struct hv_cloud_aws *a)
 {
+	free(a->region);
+	free(a->profile);
+	free(a->endpoint);
+	free(a->region_shown);
+	free(a->profile_shown);
+	free(a->endpoint_shown);
+	memset(a, 0, sizeof *a);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? hv_xstrdup(s) : NULL;
+}
+
+struct hv_instance *
+hv_instance_new(const char *id, const struct hv_cloud_aws *aws,
+    const char *asg, const char *image_id)
+{
+	struct hv_instance	*in;
+
+	in = hv_xcalloc(1, sizeof *in);
+	in->id = hv_xstrdup(id);
+	in->aws = aws;
+	in->asg = dup_or_null(asg);
+	in->image_id = dup_or_null(image_id);
+	return in;
+}
+
+void
+hv_instance_free(struct hv_instance *in)
+{
+	if (in == NULL)
+		return;
+	free(in->id);
+	free(in->asg);
+	free(in->image_id);
+	free(in);
+}
+
+void
+hv_asg_info_free(struct hv_asg_info *a)
+{
+	if (a == NULL)
+		return;
+	free(a->name);
+	free(a->lt_name);
+	free(a->lt_version);
+	free(a->image_id);
+	free(a->image_name);
+	free(a);
+}
+
+void
+hv_host_free(struct hv_host *h)
+{
+	if (h == NULL)
+		return;
 	free(h->name);
 	free(h->address);
 	hv_strlist_free(h->tags, h->ntags);
 	hv_ssh_opts_release(&h->ssh);
+	hv_instance_free(h->instance);
 	free(h);
+}
+
+struct hv_host *
+hv_host_new(const char *name, const char *address, const char *const *tags,
+    size_t ntags)
+{
+	struct hv_host	*h;
+	size_t		 i;
+
+	h = hv_xcalloc(1, sizeof *h);
+	hv_ssh_opts_init(&h->ssh);
+	h->name = hv_xstrdup(name);
+	h->address = hv_xstrdup(address);
+	h->tags = hv_xcalloc(ntags + 1, sizeof *h->tags);
+	for (i = 0; i < ntags; i++)
+		h->tags[i] = hv_xstrdup(tags[i]);
+	h->ntags = ntags;
+	return h;
 }
 
 void
@@ -151,7 +228,7 @@ hv_inventory_free(struct hv_inventory *inv)
 	if (inv == NULL || --inv->refs > 0)
 		return;
 	for (i = 0; i < inv->nown; i++)
-		host_free(inv->own[i]);
+		hv_host_free(inv->own[i]);
 	free(inv->own);
 	free(inv->hosts);
 	hv_ssh_opts_release(&inv->ssh);
@@ -190,22 +267,21 @@ hv_inventory_add(struct hv_inventory *inv, const char *name,
     const char *address, const char *const *tags, size_t ntags)
 {
 	struct hv_host	*h;
-	size_t		 i;
 
 	if (hv_inventory_find(inv, name) != NULL)
 		return NULL;
-	h = hv_xcalloc(1, sizeof *h);
-	hv_ssh_opts_init(&h->ssh);
-	h->name = hv_xstrdup(name);
-	h->address = hv_xstrdup(address);
-	if (ntags > 0) {
-		h->tags = hv_xcalloc(ntags, sizeof *h->tags);
-		for (i = 0; i < ntags; i++)
-			h->tags[i] = hv_xstrdup(tags[i]);
-		h->ntags = ntags;
-	}
+	h = hv_host_new(name, address, tags, ntags);
 	add_own(inv, h);
 	return h;
+}
+
+int
+hv_inventory_adopt(struct hv_inventory *inv, struct hv_host *h)
+{
+	if (hv_inventory_find(inv, h->name) != NULL)
+		return -1;
+	add_own(inv, h);
+	return 0;
 }
 
 void

@@ -37,6 +37,45 @@ struct hv_ssh_opts {
 	int		 max_parallel;		/* 0 unset */
 };
 
+/*
+ * Where an experiment's AWS instances live (cloud: {aws: ...}): real
+ * values, and their shown spellings (a value from ${env.X} stays that
+ * reference), which a fault's revert spec keeps. Never credentials: they
+ * come from the chain each time (aws.h).
+ */
+struct hv_cloud_aws {
+	char		*region;	/* NULL: the chain's */
+	char		*profile;
+	char		*endpoint;
+	char		*region_shown;
+	char		*profile_shown;
+	char		*endpoint_shown;
+};
+
+/*
+ * What plan time learnt of an Auto Scaling group: its capacity and the
+ * image its launch template gives a new instance now.
+ */
+struct hv_asg_info {
+	char		*name;
+	long		 desired;
+	char		*lt_name;	/* launch template, or NULL */
+	char		*lt_version;	/* as the group says: $Latest, 3 */
+	long		 lt_number;	/* the version that is, or 0 */
+	char		*image_id;	/* its AMI, or NULL */
+	char		*image_name;
+};
+
+/* A host that is a cloud instance. */
+struct hv_instance {
+	char		*id;		/* i-0123... */
+	const struct hv_cloud_aws *aws;	/* borrowed: where it lives */
+	char		*asg;		/* Auto Scaling's word, or NULL */
+	char		*image_id;	/* the AMI it runs, or NULL */
+	const struct hv_asg_info *group;	/* borrowed, or NULL */
+	int		 public_address;	/* host address: public IP */
+};
+
 struct hv_host {
 	char		*name;
 	char		*address;
@@ -44,6 +83,7 @@ struct hv_host {
 	size_t		 ntags;
 	struct hv_ssh_opts ssh;		/* per-host settings */
 	const struct hv_node *where;	/* where it was defined, or NULL */
+	struct hv_instance *instance;	/* owned; NULL: not a cloud instance */
 };
 
 struct hv_inventory {
@@ -96,6 +136,25 @@ void	 hv_inventory_load_hosts(struct hv_inventory *,
 struct hv_host	*hv_inventory_add(struct hv_inventory *, const char *name,
 		    const char *address, const char *const *tags,
 		    size_t ntags);
+/*
+ * A host of no inventory (new; name, address and tags copied), and its
+ * free (with its instance; accepts NULL). hv_inventory_adopt() takes h
+ * over: 0, or -1 (h untouched, still the caller's) when its name is
+ * taken.
+ */
+struct hv_host	*hv_host_new(const char *name, const char *address,
+		    const char *const *tags, size_t ntags);
+void		 hv_host_free(struct hv_host *);
+int		 hv_inventory_adopt(struct hv_inventory *, struct hv_host *);
+/* A new instance record (strings copied, aws borrowed); and its free. */
+struct hv_instance *hv_instance_new(const char *id,
+		    const struct hv_cloud_aws *, const char *asg,
+		    const char *image_id);
+void		 hv_instance_free(struct hv_instance *);
+/* Frees an Auto Scaling group's record; accepts NULL. */
+void		 hv_asg_info_free(struct hv_asg_info *);
+/* Frees the strings of a struct hv_cloud_aws (and zeroes it). */
+void		 hv_cloud_aws_release(struct hv_cloud_aws *);
 
 /* The host called name (borrowed), or NULL. */
 const struct hv_host *hv_inventory_find(const struct hv_inventory *,

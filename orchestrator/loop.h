@@ -25,10 +25,11 @@ typedef void (*hv_timer_cb)(void *arg);
 /* A condition for hv_loop_run(): nonzero when the caller may go on. */
 typedef int (*hv_cond_cb)(void *arg);
 
-/* Slots where a library seam keeps its per-loop state (curl, ssh). */
+/* Slots where a library seam keeps its per-loop state (curl, ssh, aws). */
 enum hv_loop_slot {
 	HV_SLOT_HTTP,
 	HV_SLOT_SSH,
+	HV_SLOT_AWS,
 	HV_SLOT_MAX
 };
 

@@ -60,12 +60,24 @@ has_tag(const struct hv_host *h, const char *tag)
 	return 0;
 }
 
-/* Whether h belongs to g: named by it, or carrying all of its tags. */
+/*
+ * Whether h belongs to g: named by it, or carrying all of its tags; for
+ * a cloud group, one of the instances it resolved to (cloud.h).
+ */
 static int
 in_group(const struct hv_group *g, const struct hv_host *h)
 {
 	size_t	i;
 
+	if (g->aws != NULL) {
+		if (h->instance == NULL)
+			return 0;
+		for (i = 0; i < g->aws->nmembers; i++) {
+			if (strcmp(g->aws->members[i], h->name) == 0)
+				return 1;
+		}
+		return 0;
+	}
 	for (i = 0; i < g->nnames; i++) {
 		if (strcmp(g->names[i], h->name) == 0)
 			return 1;
@@ -273,7 +285,14 @@ check_steps(const struct hv_experiment *x, struct hv_plan *p,
 			reach_params(p, x, &s[i]);
 		if (s[i].group < 0)
 			continue;
-		if (p->groups[s[i].group].n == 0)
+		if (p->groups[s[i].group].n == 0 &&
+		    x->groups[s[i].group].aws != NULL)
+			rc = hv_error(err, "target group %s: %s (step \"%s\")",
+			    x->groups[s[i].group].name,
+			    x->groups[s[i].group].aws->resolved ? "no running "
+			    "instance" : "not resolved (ask AWS first)",
+			    s[i].name);
+		else if (p->groups[s[i].group].n == 0)
 			rc = hv_error(err, "target group %s matches no host "
 			    "(step \"%s\")", x->groups[s[i].group].name,
 			    s[i].name);
@@ -343,6 +362,20 @@ hv_plan_release(struct hv_plan *p)
 	free(p->touched);
 	free(p->reached);
 	memset(p, 0, sizeof *p);
+}
+
+void
+hv_plan_replace(struct hv_plan *p, const struct hv_host *old,
+    const struct hv_host *repl)
+{
+	size_t	i, j;
+
+	for (i = 0; i < p->ngroups; i++) {
+		for (j = 0; j < p->groups[i].n; j++) {
+			if (p->groups[i].hosts[j] == old)
+				p->groups[i].hosts[j] = repl;
+		}
+	}
 }
 
 const struct hv_targets *
@@ -464,6 +497,8 @@ print_step(const struct hv_experiment *x, const struct hv_plan *p,
 		hv_call_init(&call, s->driver, NULL);
 		call.with = with;
 		call.host = h;
+		call.index = i;
+		call.count = t->n;
 		call.tag = hv_xstrdup("havoc-rN-sN");
 		hv_buf_reset(&line);
 		hv_call_describe(&call, 0, &line);
@@ -535,10 +570,20 @@ hv_plan_print(const struct hv_experiment *x, const struct hv_plan *p,
 	fprintf(f, "seed: %llu\n", (unsigned long long)p->seed);
 	for (i = 0; i < x->ngroups; i++) {
 		fprintf(f, "target %s:", x->groups[i].name);
-		for (j = 0; j < p->groups[i].n; j++)
-			fprintf(f, " %s (%s)", p->groups[i].hosts[j]->name,
-			    p->groups[i].hosts[j]->address);
+		for (j = 0; j < p->groups[i].n; j++) {
+			const struct hv_host	*h = p->groups[i].hosts[j];
+
+			if (h->instance != NULL && h->instance->asg != NULL)
+				fprintf(f, " %s (%s, group %s)", h->name,
+				    h->address, h->instance->asg);
+			else
+				fprintf(f, " %s (%s)", h->name, h->address);
+		}
 		fprintf(f, "%s\n", p->groups[i].n == 0 ? " (none)" : "");
+		if (x->groups[i].aws != NULL)
+			fprintf(f, "  from AWS: %zu running instance%s\n",
+			    x->groups[i].aws->nmembers,
+			    x->groups[i].aws->nmembers == 1 ? "" : "s");
 	}
 	fprintf(f, "blast radius: %zu host%s", p->ntouched,
 	    p->ntouched == 1 ? "" : "s");
@@ -646,7 +691,12 @@ hv_plan_check(const struct hv_experiment *x, struct hv_diag *d)
 			    "target group \"%s\": pick %zu, but only %zu "
 			    "host%s match", g->name, k, n, n == 1 ? "" : "s");
 		}
-		if (used[i]) {
+		if (used[i] && g->aws != NULL && !g->aws->resolved &&
+		    g->pick == HV_PICK_COUNT) {
+			/* Instances are known at plan time; a count is not. */
+			count += k;
+			sum += k;
+		} else if (used[i]) {
 			t.hosts = v;
 			t.n = n;
 			touch(set, &count, &t);

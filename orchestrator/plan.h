@@ -62,6 +62,13 @@ int	 hv_plan_check(const struct hv_experiment *, struct hv_diag *);
 /* A fresh random seed (32 bits, so that people can type it again). */
 uint64_t hv_plan_random_seed(void);
 
+/*
+ * A host replaced another during the run (aws.asg.replace): repl takes
+ * old's place in every group, for the steps that follow.
+ */
+void	 hv_plan_replace(struct hv_plan *, const struct hv_host *old,
+	    const struct hv_host *repl);
+
 /* The hosts a step runs on: its group's, or none (n == 0, hosts NULL). */
 const struct hv_targets *hv_plan_targets(const struct hv_plan *,
 	    const struct hv_step *);

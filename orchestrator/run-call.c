@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud.h"
 #include "loop.h"
 #include "run-int.h"
 #include "store.h"
@@ -189,18 +190,31 @@ run_batch_call_done(struct slot *s)
 		    s->call.out.len < 80 && strchr(s->call.out.s, '\n') == NULL;
 	struct hv_buf	 text = HV_BUF_INIT;
 
+	if (s->step_id > 0 && s->call.batch > 0)
+		run_store_check(r, hv_store_step_batch(r->st, s->step_id,
+		    s->call.batch, &err), &err);
 	if (s->step_id > 0)
 		run_store_check(r, hv_store_step_end(r->st, s->step_id,
-		    s->call.ok ? "ok" : "failed", s->call.out.s,
-		    s->call.err.len ? s->call.err.s : NULL,
+		    s->call.ok ? "ok" : s->call.skipped ? "skipped" : "failed",
+		    s->call.out.s, s->call.err.len ? s->call.err.s : NULL,
 		    s->call.latency_ms >= 0 ? s->call.latency_ms : ms,
 		    hv_wall_ms(), &err), &err);
+	/* A new instance took the target's place: the next steps use it. */
+	if (s->call.ok && s->call.replacement != NULL && s->call.host != NULL &&
+	    hv_cloud_adopt(r->x, &r->plan, s->call.host,
+	    &s->call.replacement, &err) == -1) {
+		run_note(r, "  %s", err.s);
+		hv_buf_reset(&err);
+	}
 	if (s->fault != NULL)
 		run_fault_injected(r, s);
 	if (s->call.ok)
 		hv_buf_printf(&text, "  %s%s%s ok (%.0f ms)%s%s", who,
 		    *who ? ": " : "", what, ms, short_out ? ": " : "",
 		    short_out ? s->call.out.s : "");
+	else if (s->call.skipped)
+		hv_buf_printf(&text, "  %s%s%s skipped: %s", who, *who ? ": " :
+		    "", what, s->call.err.s);
 	else {
 		hv_buf_printf(&text, "  %s%s%s failed: %s", who, *who ? ": " :
 		    "", what, s->call.err.s);
@@ -351,6 +365,8 @@ run_step(struct runner *r, const struct hv_step *step, const char *phase,
 		}
 		s->b = b;
 		s->on_done = run_batch_call_done;
+		s->call.index = i;
+		s->call.count = t->n;
 		b->n++;
 		run_record_begin(r, s, phase, kind_name(step), step->name);
 		fault = step->kind == HV_STEP_ACTION &&
@@ -406,6 +422,8 @@ run_probe_slots(struct runner *r, const struct hv_step *step, void *owner,
 		}
 		slots[k].owner = owner;
 		slots[k].on_done = on_done;
+		slots[k].call.index = i;
+		slots[k].call.count = t->n;
 		k++;
 	}
 	hv_buf_release(&err);

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "cloud.h"
 #include "loop.h"
 #include "run-int.h"
 #include "ssh.h"
@@ -589,8 +590,10 @@ hv_run(struct hv_experiment *x, struct hv_store *st, struct hv_loop *loop,
 	    HV_DEAD_MAN_DEFAULT_MS;
 	res->seed = o->have_seed ? o->seed : hv_plan_random_seed();
 
-	/* Plan: targets and blast radius, before anything is touched. */
-	if (hv_plan_make(x, res->seed, &r.plan, &err) == -1) {
+	/* Plan: targets (cloud instances asked of AWS first) and blast
+	 * radius, before anything is touched. */
+	if (hv_cloud_resolve(x, loop, &err) == -1 ||
+	    hv_plan_make(x, res->seed, &r.plan, &err) == -1) {
 		res->exit_code = HV_EXIT_ABORTED;
 		res->status = HV_RUN_ABORTED;
 		res->reason = hv_buf_detach(&err);

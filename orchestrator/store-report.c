@@ -322,6 +322,7 @@ step_row(struct read *rd)
 	p.started_at = num(st, 12, 0);
 	p.ended_at = num(st, 13, 0);
 	p.latency_ms = real(st, 14);
+	p.batch = (int)num(st, 15, 0);
 	return rd->fn.step(&p, rd->arg);
 }
 
@@ -334,7 +335,8 @@ hv_store_report_steps(struct hv_store *s, const struct hv_store_scope *sc,
 
 	if (scoped(&rd, s, "read steps", "p.run_id, p.id, p.seq, p.phase,"
 	    " p.kind, p.name, p.driver, p.target, p.detail, p.status,"
-	    " p.output, p.error, p.started_at, p.ended_at, p.latency_ms",
+	    " p.output, p.error, p.started_at, p.ended_at, p.latency_ms,"
+	    " p.batch",
 	    "steps p JOIN runs r ON r.id = p.run_id", sc, failed_probes ?
 	    "p.kind = 'probe' AND p.status IN ('failed', 'error')" : NULL,
 	    "p.run_id, p.seq", err) == -1)

@@ -90,6 +90,7 @@ struct hv_rstep_row {
 	int64_t		 started_at;
 	int64_t		 ended_at;
 	double		 latency_ms;	/* -1: none */
+	int		 batch;		/* a rotation's batch; 0: none */
 };
 
 struct hv_rfault_row {

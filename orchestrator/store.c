@@ -273,6 +273,9 @@ static const char *const migrations[] = {
 	" recorded_at  INTEGER NOT NULL,\n"
 	" UNIQUE (name, scheduled_at)\n"
 	");\n",
+
+	/* 4 -> 5: the batch of a step that works in batches (a rotation). */
+	"ALTER TABLE steps ADD COLUMN batch INTEGER;\n",
 };
 
 _Static_assert(HV_ARRAY_LEN(migrations) == HV_STORE_SCHEMA,
@@ -288,6 +291,7 @@ enum stmt {
 	S_RUN_PHASE,
 	S_STEP_BEGIN,
 	S_STEP_END,
+	S_STEP_BATCH,
 	S_SAMPLE,
 	S_FAULT_ADD,
 	S_FAULT_SET,
@@ -338,6 +342,8 @@ static const struct {
 	[S_STEP_END] = { "end step",
 	    "UPDATE steps SET status = ?2, output = ?3, error = ?4,"
 	    " latency_ms = ?5, ended_at = ?6 WHERE id = ?1" },
+	[S_STEP_BATCH] = { "set step batch",
+	    "UPDATE steps SET batch = ?2 WHERE id = ?1" },
 	[S_SAMPLE] = { "insert sample",
 	    "INSERT INTO samples (run_id, probe, target, at, ok, latency_ms,"
 	    " error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
@@ -394,7 +400,7 @@ static const struct {
 	    " FROM runs WHERE id = ?1" },
 	[S_RUN_STEPS] = { "read steps",
 	    "SELECT id, seq, phase, kind, name, driver, target, detail,"
-	    " started_at, ended_at, status, output, error, latency_ms"
+	    " started_at, ended_at, status, output, error, latency_ms, batch"
 	    " FROM steps WHERE run_id = ?1 ORDER BY id" },
 	[S_RUN_SAMPLES] = { "read samples",
 	    "SELECT id, probe, target, at, ok, latency_ms, error"
@@ -1254,6 +1260,17 @@ hv_store_step_end(struct hv_store *s, int64_t step, const char *status,
 	q_text(&q, error);
 	q_ms(&q, latency_ms);
 	q_opt(&q, ended_at);
+	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
+}
+
+int
+hv_store_step_batch(struct hv_store *s, int64_t step, int batch,
+    struct hv_buf *err)
+{
+	struct qent	q = { .id = S_STEP_BATCH, .key = step };
+
+	q_step(&q, step);
+	q_int(&q, batch);
 	return submit(s, &q, err) == Q_FAILED ? -1 : 0;
 }
 

@@ -25,7 +25,7 @@
 struct hv_store;
 struct json_t;
 
-#define HV_STORE_SCHEMA	4
+#define HV_STORE_SCHEMA	5
 
 /* How to open a store. */
 #define HV_STORE_CREATE		0x1	/* make the file if it is missing */
@@ -136,6 +136,10 @@ int64_t	 hv_store_step_begin(struct hv_store *, const struct hv_step_rec *,
 int	 hv_store_step_end(struct hv_store *, int64_t step, const char *status,
 	    const char *output, const char *error, double latency_ms,
 	    int64_t ended_at, struct hv_buf *err);
+
+/* The batch (1, 2, ...) of a step that works in batches (a rotation). */
+int	 hv_store_step_batch(struct hv_store *, int64_t step, int batch,
+	    struct hv_buf *err);
 
 /* One watch sample. latency_ms < 0 when none was measured. */
 int	 hv_store_sample(struct hv_store *, int64_t run, const char *probe,

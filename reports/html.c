@@ -532,12 +532,19 @@ run_steps(struct hv_buf *b, const struct hv_report_run *x)
 {
 	size_t	i;
 	char	t[40], d[32];
+	int	batches = 0;
 
 	if (x->nsteps == 0)
 		return;
+	/* A rotation's steps say their batch; other runs have no column. */
+	for (i = 0; i < x->nsteps; i++)
+		batches |= x->steps[i].batch > 0;
 	hv_buf_puts(b, "<h4>Steps</h4><div class=\"scroll\"><table><thead><tr>"
 	    "<th>#</th><th>Phase</th><th>Step</th><th>Driver</th>"
-	    "<th>Target</th><th>Started</th><th>Took</th><th>Outcome</th>"
+	    "<th>Target</th>");
+	if (batches)
+		hv_buf_puts(b, "<th>Batch</th>");
+	hv_buf_puts(b, "<th>Started</th><th>Took</th><th>Outcome</th>"
 	    "<th>Output or error</th></tr></thead><tbody>\n");
 	for (i = 0; i < x->nsteps; i++) {
 		const struct hv_report_step	*p = &x->steps[i];
@@ -552,6 +559,11 @@ run_steps(struct hv_buf *b, const struct hv_report_run *x)
 		td(b, "wrap", p->name);
 		td(b, NULL, p->driver);
 		td(b, "wrap", p->target);
+		if (batches && p->batch > 0)
+			hv_buf_printf(b, "<td class=\"num\">%d</td>",
+			    p->batch);
+		else if (batches)
+			hv_buf_puts(b, "<td></td>");
 		hv_buf_printf(b, "<td class=\"num\">%s</td>",
 		    hv_report_time(p->started_at, t, sizeof t) + 11);
 		hv_buf_printf(b, "<td class=\"num\">%s</td>", p->ended_at ?

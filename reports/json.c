@@ -149,14 +149,15 @@ run_json(const struct hv_report_run *x)
 		const struct hv_report_step	*p = &x->steps[i];
 
 		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:o, "
-		    "s:o, s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "seq",
+		    "s:o, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "seq",
 		    (json_int_t)p->seq, "phase", p->phase, "kind", p->kind,
 		    "name", p->name, "driver", str(p->driver), "target",
 		    str(p->target), "detail", str(p->detail), "status",
 		    p->status, "started_at", (json_int_t)p->started_at,
 		    "ended_at", opt_time(p->ended_at), "latency_ms",
 		    opt_real(p->latency_ms), "output", str(p->output),
-		    "error", str(p->error)));
+		    "error", str(p->error), "batch", p->batch > 0 ?
+		    json_integer(p->batch) : json_null()));
 	}
 	json_object_set_new(o, "steps", a);
 	a = json_array();

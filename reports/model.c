@@ -618,6 +618,7 @@ add_step(const struct hv_rstep_row *row, void *arg)
 	p->started_at = row->started_at;
 	p->ended_at = row->ended_at;
 	p->latency_ms = row->latency_ms;
+	p->batch = row->batch;
 	return 0;
 }
 

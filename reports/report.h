@@ -111,6 +111,7 @@ struct hv_report_step {
 	char		*status, *output, *error;
 	int64_t		 started_at, ended_at;
 	double		 latency_ms;	/* -1: none */
+	int		 batch;		/* a rotation's batch; 0: none */
 };
 
 struct hv_report_fault {

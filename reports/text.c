@@ -110,7 +110,10 @@ put_run(struct hv_buf *b, const struct hv_report_run *x)
 		put_col(b, p->target, 10);
 		put_col(b, p->ended_at ? hv_report_ms(p->ended_at -
 		    p->started_at, d, sizeof d) : "-", 8);
-		put_clean(b, p->error != NULL ? p->error : p->detail, 120);
+		if (p->batch > 0)
+			hv_buf_printf(b, "batch %d: ", p->batch);
+		put_clean(b, p->error != NULL ? p->error : p->output != NULL &&
+		    p->batch > 0 ? p->output : p->detail, 120);
 		hv_buf_putc(b, '\n');
 	}
 	for (i = 0; i < x->nseries; i++) {

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark: resolve an Auto Scaling group of 200 instances and terminate
-# 20 of them, with havoc's AWS client (build/tools/aws-tool: the client
-# havoc's cloud drivers use) and with the AWS CLI doing the same calls
-# (describe-auto-scaling-groups, describe-instances, terminate-instances),
-# both against moto_server on 127.0.0.1 with IAM authentication on (every
-# request signed and checked). Prints wall time, the client's CPU (user +
-# sys) and peak memory, best of REPEAT (3) by wall time, side by side.
-# moto's own time is in the wall time of both; the CPU is the client's.
+# 20 of them picked by the seed, with the real havoc binary (`havoc run`
+# of an experiment: a target group {aws: {asg: bench}, pick: 20} and one
+# aws.ec2.terminate step: DescribeAutoScalingGroups, DescribeInstances,
+# DescribeAutoScalingInstances to check membership, one TerminateInstances;
+# the run recorded in a SQLite store) and with the AWS CLI making the same
+# calls but the membership check (describe-auto-scaling-groups,
+# describe-instances, terminate-instances), both against moto_server on
+# 127.0.0.1 with IAM authentication on (every request signed and
+# checked). Prints wall time, the client's CPU (user + sys) and peak
+# memory, best of REPEAT (3) by wall time, side by side. moto's own time
+# is in the wall time of both; the CPU is the client's. moto replaces
+# every terminated member, so each round terminates 20 of 200 again.
 # Usage: tests/bench/aws.sh BUILD/havoc   (any user; moto and the AWS CLI
 # must be installed, else it says so and exits 0)
 set -u
 
-BUILD=$(cd "$(dirname "$1")" && pwd)
-TOOL=$BUILD/tools/aws-tool
+HAVOC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 REPEAT=${REPEAT:-3}
 SIZE=${SIZE:-200}
 KILL=${KILL:-20}
@@ -28,10 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for c in moto_server aws /usr/bin/time; do
+for c in moto_server aws sqlite3 /usr/bin/time; do
 	command -v "$c" >/dev/null || { echo "bench aws: skipped: $c is missing"; exit 0; }
 done
-[ -x "$TOOL" ] || { echo "bench aws: $TOOL is missing (make)"; exit 1; }
+[ -x "$HAVOC" ] || { echo "bench aws: $HAVOC is missing (make)"; exit 1; }
 
 INITIAL_NO_AUTH_ACTION_COUNT=1000000 moto_server -H 127.0.0.1 -p "$PORT" \
     >"$T/moto.log" 2>&1 &
@@ -67,13 +71,25 @@ export AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK AWS_CONFIG_FILE=/dev/null
     AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true \
     AWS_PAGER= AWS_DEFAULT_REGION=$REGION
 
-# havoc: resolve the group (DescribeAutoScalingGroups + DescribeInstances),
-# then one TerminateInstances of KILL running instances.
+# havoc: the run resolves the group, picks KILL with the seed, checks
+# they are in the group and terminates them in one request.
+cat >"$T/bench.yaml" <<YAML
+version: 1
+title: "bench: terminate $KILL of an Auto Scaling group of $SIZE"
+cloud: {aws: {region: $REGION, endpoint: "$EP"}}
+targets:
+  victims: {aws: {asg: bench}, pick: $KILL}
+method:
+  - name: terminate
+    action: aws.ec2.terminate
+    on: victims
+safety: {max_targets: $KILL}
+YAML
+"$HAVOC" validate "$T/bench.yaml" >/dev/null || { echo "bench aws: the experiment does not validate"; exit 1; }
 cat >"$T/havoc.sh" <<SH
 set -e
-"$TOOL" --endpoint "$EP" --region $REGION --running resolve asg bench >"$T/h.list"
-[ "\$(wc -l <"$T/h.list")" -ge $SIZE ]
-"$TOOL" --endpoint "$EP" --region $REGION terminate \$(head -n $KILL "$T/h.list" | cut -d' ' -f1) >/dev/null
+rm -f "$T/bench.db"
+"$HAVOC" run "$T/bench.yaml" --db "$T/bench.db" --seed 42 --quiet >"$T/h.out"
 SH
 # The AWS CLI: the same three calls.
 cat >"$T/cli.sh" <<SH
@@ -102,11 +118,14 @@ best() {
 	echo "$bl"
 }
 h=$(best havoc "$T/havoc.sh") || exit 1
+# What the last havoc run did (outside the timing): KILL terminated.
+done_n=$(sqlite3 "$T/bench.db" "select count(*) from steps where driver = 'aws.ec2.terminate' and status = 'ok' and output like '%running -> shutting-down'" 2>/dev/null)
+[ "$done_n" = "$KILL" ] || { echo "bench aws: havoc terminated ${done_n:-?} of $KILL: $(tail -n 3 "$T/h.out")"; exit 1; }
 c=$(best cli "$T/cli.sh") || exit 1
 echo "Resolve an Auto Scaling group of $SIZE and terminate $KILL (moto on 127.0.0.1,"
 echo "IAM authentication on; best of $REPEAT by wall time; CPU = the client's user + sys)"
 printf '%-26s %9s %12s %12s\n' client wall "client CPU" "peak memory"
-for row in "havoc (aws-tool):$h" "AWS CLI (3 commands):$c"; do
+for row in "havoc run (4 requests):$h" "AWS CLI (3 commands):$c"; do
 	name=${row%%:*}
 	set -- ${row#*:}
 	printf '%-26s %8.2fs %11.2fs %9.1f MB\n' "$name" "$1" \

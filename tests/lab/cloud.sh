@@ -14,7 +14,7 @@
 #   down    stop the bridge (it removes its hosts) and moto_server
 #   env     `export VAR=...` lines (below) for eval
 #   status  moto, the bridge, and one line per instance: id host ip image
-#           state; exit 0 iff both run
+#           state boots; exit 0 iff both run
 #
 # Fixtures (region eu-west-1): IAM users `havoc` (ec2:*, autoscaling:*)
 # and `havoc-noterm` (the same, but ec2:TerminateInstances denied), each
@@ -108,9 +108,11 @@ cmd_up() {
   cmd_down
   mkdir -p "$DIR"
   chmod 700 "$DIR"
-  # moto: authentication off for the set-up calls, switched on below
+  # moto: authentication off for the set-up calls, switched on below;
+  # hvl-cloud-moto is moto_server that notes the instances it reboots
   (cd "$DIR" && exec env "$MARK=$LAB" INITIAL_NO_AUTH_ACTION_COUNT=1000000 \
-    setsid moto_server -H 127.0.0.1 -p "$PORT" </dev/null >"$DIR/moto.log" 2>&1) &
+    HVL_MOTO_REBOOTS="$DIR/reboots" setsid /usr/bin/env python3 \
+    "$HERE/bin/hvl-cloud-moto" -H 127.0.0.1 -p "$PORT" </dev/null >"$DIR/moto.log" 2>&1) &
   echo $! >"$DIR/moto.pid"
   started "$DIR/moto.pid" || die "moto_server did not start: $(tail -n 3 "$DIR/moto.log")"
   local i
@@ -165,6 +167,7 @@ cmd_up() {
     HAVOC_LAB_INSTANCE="$INSTANCE" HAVOC_LAB_DIR="$LAB" \
     setsid /usr/bin/env python3 "$HERE/bin/hvl-cloud-bridge" --endpoint "$ENDPOINT" \
     --region "$REGION" --lab "$HERE/lab.sh" --images "$HERE/images" --state "$DIR/bridge" \
+    --reboots "$DIR/reboots" \
     </dev/null >"$DIR/bridge.log" 2>&1) &
   echo $! >"$DIR/bridge.pid"
   started "$DIR/bridge.pid" || die "the bridge did not start: $(tail -n 5 "$DIR/bridge.log")"

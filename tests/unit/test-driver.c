@@ -73,7 +73,7 @@ check_table(const struct hv_param *t, const char *what)
 		}
 		if (p->help == NULL || *p->help == '\0')
 			fail_msg("%s.%s: no help text", what, p->name);
-		if (p->type < HV_T_STR || p->type > HV_T_ANY ||
+		if (p->type < HV_T_STR || p->type > HV_T_PROBE ||
 		    strcmp(hv_type_name(p->type), "?") == 0)
 			fail_msg("%s.%s: bad type %d", what, p->name,
 			    (int)p->type);

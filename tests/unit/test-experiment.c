@@ -472,7 +472,8 @@ test_unknown_keys(void **state)
 	    "1:1: unknown key \"stedy_state\" in an experiment (did you mean "
 	    "\"steady_state\"?)\n");
 	load_bad(f, "colour: red\n" OK_METHOD,
-	    "1:1: unknown key \"colour\" in an experiment\n");
+	    "1:1: unknown key \"colour\" in an experiment (did you mean "
+	    "\"cloud\"?)\n");
 	/* Exact names only: no case folding. */
 	load_bad(f, "Title: x\n" OK_METHOD,
 	    "1:1: unknown key \"Title\" in an experiment (did you mean "
@@ -1888,7 +1889,7 @@ test_inventory_errors(void **state)
 	    "hosts:)\n");
 	load_bad(f, "hosts: {a: 10.0.0.1}\ntargets: {web: {pick: 1}}\n"
 	    OK_METHOD,
-	    "2:16: target group \"web\" needs tags: or hosts:\n");
+	    "2:16: target group \"web\" needs tags:, hosts: or aws:\n");
 	load_bad(f, "hosts: {a: 10.0.0.1}\ntargets: {web: {hosts: [a, b]}}\n"
 	    OK_METHOD,
 	    "2:28: target group \"web\": no host \"b\" in the inventory\n");

@@ -466,7 +466,8 @@ test_migrate_from_3(void **state)
 	    "scheduled_at INTEGER, started_at INTEGER NOT NULL, ended_at "
 	    "INTEGER, status TEXT NOT NULL DEFAULT 'running'); INSERT INTO "
 	    "gamedays (name, file, started_at, status) VALUES ('old', "
-	    "'old.yaml', 1, 'completed'); PRAGMA user_version = 3\"", path);
+	    "'old.yaml', 1, 'completed'); ALTER TABLE steps DROP COLUMN "
+	    "batch; PRAGMA user_version = 3\"", path);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(hv_store_open(path, &s, &err), 0);
 	assert_int_equal(hv_store_schema(s), HV_STORE_SCHEMA);

@@ -472,12 +472,13 @@ test_migrate_from_1(void **state)
 	hv_store_close(open_ok(f->path));
 	/*
 	 * Back to schema 1 as it shipped: no mark, no phase, no tags, old
-	 * alerts.
+	 * alerts, no batches.
 	 */
 	raw_sql(f->path, "PRAGMA application_id = 0; PRAGMA user_version = 1;"
 	    SCHEMA_GAMEDAYS_UNDONE
 	    "ALTER TABLE runs DROP COLUMN phase;"
 	    "ALTER TABLE runs DROP COLUMN tags_json; DROP TABLE alerts;"
+	    "ALTER TABLE steps DROP COLUMN batch;"
 	    "CREATE TABLE alerts (id INTEGER PRIMARY KEY, run_id INTEGER NOT"
 	    " NULL REFERENCES runs (id) ON DELETE CASCADE, name TEXT NOT NULL,"
 	    " probe TEXT NOT NULL, within_ms INTEGER NOT NULL, injected_at"
@@ -729,6 +730,8 @@ test_run_life(void **state)
 	    12.5, T0 + 150, &err), 0);
 	assert_int_equal(hv_store_step_end(s, st2, "ok", "", NULL, -1,
 	    T0 + 300, &err), 0);
+	/* A rotation's step says its batch; the others have none. */
+	assert_int_equal(hv_store_step_batch(s, st2, 2, &err), 0);
 	assert_int_equal(hv_store_step_end(s, st3, "failed", NULL, "exit 1",
 	    40, T0 + 1100, &err), 0);
 
@@ -794,19 +797,19 @@ test_run_life(void **state)
 	    " 'detail': 'GET http://10.99.0.10/',"
 	    " 'started_at': 1700000000100, 'ended_at': 1700000000150,"
 	    " 'status': 'ok', 'output': '200 OK', 'error': null,"
-	    " 'latency_ms': 12.5},"
+	    " 'latency_ms': 12.5, 'batch': null},"
 	    "{'id': 3, 'seq': 2, 'phase': 'method', 'kind': 'action',"
 	    " 'name': 'kill nginx', 'driver': 'process.kill',"
 	    " 'target': 'web-1', 'detail': 'kill -KILL nginx',"
 	    " 'started_at': 1700000000200, 'ended_at': 1700000000300,"
 	    " 'status': 'ok', 'output': '', 'error': null,"
-	    " 'latency_ms': null},"
+	    " 'latency_ms': null, 'batch': 2},"
 	    "{'id': 4, 'seq': 3, 'phase': 'rollback', 'kind': 'action',"
 	    " 'name': 'start nginx', 'driver': 'service.start',"
 	    " 'target': 'web-1', 'detail': null,"
 	    " 'started_at': 1700000001000, 'ended_at': 1700000001100,"
 	    " 'status': 'failed', 'output': null, 'error': 'exit 1',"
-	    " 'latency_ms': 40.0}]");
+	    " 'latency_ms': 40.0, 'batch': null}]");
 	EXPECT_JSON(json_object_get(j, "samples"), "["
 	    "{'id': 2, 'probe': 'homepage', 'target': null,"
 	    " 'at': 1700000000400, 'ok': false, 'latency_ms': null,"
@@ -858,7 +861,7 @@ test_run_life(void **state)
 	    " 'driver': 'http', 'target': null, 'detail': null,"
 	    " 'started_at': 1700000000110, 'ended_at': null,"
 	    " 'status': 'running', 'output': null, 'error': null,"
-	    " 'latency_ms': null}]");
+	    " 'latency_ms': null, 'batch': null}]");
 	EXPECT_JSON(json_object_get(j, "samples"), "[{'id': 4,"
 	    " 'probe': 'homepage', 'target': null, 'at': 1700000000450,"
 	    " 'ok': true, 'latency_ms': 1.0, 'error': null}]");
