@@ -173,6 +173,9 @@ profile_read(const char *path, const char *section, struct profile *p,
 	int		 in = 0, lineno = 0, ret = -1;
 	FILE		*f;
 
+	/* AWS_CONFIG_FILE=/dev/null means none, as for the AWS CLI. */
+	if (strcmp(path, "/dev/null") == 0)
+		return 0;
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
 			return 0;

@@ -1317,6 +1317,16 @@ test_profiles(void **state)
 	assert_string_equal(hv_aws_source(a), "profile chaos");
 	assert_string_equal(hv_aws_region(a), "eu-central-1");
 	hv_aws_free(a);
+	/* A config file of /dev/null is none, as for the AWS CLI. */
+	setenv("AWS_CONFIG_FILE", "/dev/null", 1);
+	cfg.region = "eu-west-1";
+	a = hv_aws_new(loop, &cfg, &err);
+	if (a == NULL)
+		fail_msg("%s", err.s);
+	assert_string_equal(hv_aws_source(a), "profile chaos");
+	hv_aws_free(a);
+	cfg.region = NULL;
+	setenv("AWS_CONFIG_FILE", conf, 1);
 	/* The region given wins. */
 	cfg.region = "ap-south-1";
 	a = hv_aws_new(loop, &cfg, &err);
