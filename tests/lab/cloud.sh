@@ -65,6 +65,16 @@ pid_alive() {
   [[ $pid =~ ^[0-9]+$ ]] && grep -qaz "^${MARK}=" "/proc/$pid/environ" 2>/dev/null
 }
 
+# how_died FILE LOG: sets DIED to how the process in FILE (a child of
+# this shell: waited for here, not in a subshell) ended, with the end of
+# its log LOG: "exit 1: ..." or "signal 9: ..."
+how_died() {
+  local rc=0
+  wait "$(<"$1")" 2>/dev/null || rc=$?
+  if ((rc > 128)); then DIED="signal $((rc - 128))"; else DIED="exit $rc"; fi
+  DIED+=": $(tail -n 5 "$2")"
+}
+
 # started FILE: wait (bounded, 5 s) until the process just started in the
 # background has exec'd and carries the marker (before, /proc shows the
 # forked shell's environment)
@@ -118,7 +128,10 @@ cmd_up() {
   local i
   for ((i = 0; i < 200; i++)); do
     curl -sf -o /dev/null "$ENDPOINT/moto-api/" && break
-    pid_alive "$DIR/moto.pid" || die "moto_server died: $(tail -n 3 "$DIR/moto.log")"
+    if ! pid_alive "$DIR/moto.pid"; then
+      how_died "$DIR/moto.pid" "$DIR/moto.log"
+      die "moto_server died ($DIED)"
+    fi
     sleep 0.1
   done
   ((i < 200)) || die "moto_server does not answer on $ENDPOINT"
@@ -165,7 +178,7 @@ cmd_up() {
   (exec env "$MARK=$LAB" AWS_ACCESS_KEY_ID="$ak" AWS_SECRET_ACCESS_KEY="$sk" \
     AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
     HAVOC_LAB_INSTANCE="$INSTANCE" HAVOC_LAB_DIR="$LAB" \
-    setsid /usr/bin/env python3 "$HERE/bin/hvl-cloud-bridge" --endpoint "$ENDPOINT" \
+    PYTHONUNBUFFERED=1 setsid /usr/bin/env python3 "$HERE/bin/hvl-cloud-bridge" --endpoint "$ENDPOINT" \
     --region "$REGION" --lab "$HERE/lab.sh" --images "$HERE/images" --state "$DIR/bridge" \
     --reboots "$DIR/reboots" \
     </dev/null >"$DIR/bridge.log" 2>&1) &
@@ -173,7 +186,10 @@ cmd_up() {
   started "$DIR/bridge.pid" || die "the bridge did not start: $(tail -n 5 "$DIR/bridge.log")"
   for ((i = 0; i < READY_TIMEOUT * 10; i++)); do
     [[ -f $DIR/bridge/ready ]] && break
-    pid_alive "$DIR/bridge.pid" || die "the bridge died: $(tail -n 5 "$DIR/bridge.log")"
+    if ! pid_alive "$DIR/bridge.pid"; then
+      how_died "$DIR/bridge.pid" "$DIR/bridge.log"
+      die "the bridge died ($DIED)"
+    fi
     sleep 0.1
   done
   [[ -f $DIR/bridge/ready ]] || die "the bridge did not boot the group in ${READY_TIMEOUT}s: $(tail -n 5 "$DIR/bridge.log")"
