@@ -98,11 +98,32 @@ hv_tidy() {
 	return 0
 }
 
+# hv_env PID: the environment of process PID, a line per variable. The
+# file reads empty when PID is in execve, and when it exec'd between the
+# open and the read (the open holds on to the old image): cat opens and
+# reads at once (not a redirection, opened a fork and an exec before the
+# read), and an empty read is tried again, 5 times in 0.1 s at most,
+# unless the process is gone or a zombie (empty for good).
+hv_env() {
+	hv_t=0
+	while :; do
+		hv_e=$(cat -- "/proc/$1/environ" 2>/dev/null | tr '\0' '\n')
+		[ -n "$hv_e" ] || [ "$hv_t" -ge 5 ] && break
+		IFS= read -r hv_st 2>/dev/null <"/proc/$1/stat" || break
+		case ${hv_st##*) } in
+		Z*)	break ;;
+		esac
+		sleep 0.02
+		hv_t=$((hv_t + 1))
+	done
+	[ -n "$hv_e" ] && printf '%s\n' "$hv_e"
+	return 0
+}
+
 # hv_is_job PID: the process bears the mark (HAVOC_JOB in its
 # environment) of a dead-man timer or a background fault of havoc's.
 hv_is_job() {
-	tr '\0' '\n' 2>/dev/null <"/proc/$1/environ" |
-	    grep -q '^HAVOC_JOB='
+	hv_env "$1" | grep -q '^HAVOC_JOB='
 }
 
 # hv_detach PIDFILE COMMAND [ARG...]: runs COMMAND (a program, exec, or
@@ -141,8 +162,7 @@ hv_stop() {
 	hv_p=$(cat -- "$1")
 	if [ "$hv_p" -gt 1 ] 2>/dev/null; then
 		for hv_q in "$hv_p" $(pgrep -g "$hv_p" 2>/dev/null); do
-			tr '\0' '\n' 2>/dev/null <"/proc/$hv_q/environ" |
-			    grep -qxF -- "HAVOC_JOB=$1" && break
+			hv_env "$hv_q" | grep -qxF -- "HAVOC_JOB=$1" && break
 			hv_q=
 		done
 		if [ -n "$hv_q" ]; then

@@ -57,12 +57,29 @@ aws_setup() {
     aws --endpoint-url "$ENDPOINT" --region "$REGION" --output text "$@"
 }
 
+# pid_marked PID (as in lab.sh): PID is alive and carries MARK in its environment. The
+# environment reads empty while PID is in execve (a python3 through pyenv's
+# shims execs several times): an empty read is tried again, 5 times in
+# 0.1 s at most, unless PID is gone or a zombie. mapfile reads at once
+# (the file holds on to the image it was opened on).
+pid_marked() {
+  local i st e env=()
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  for ((i = 0; i < 5; i++)); do
+    mapfile -d '' -t env 2>/dev/null <"/proc/$1/environ" || return 1
+    ((${#env[@]} == 0)) || break
+    read -r st 2>/dev/null <"/proc/$1/stat" || return 1
+    [[ ${st##*) } != Z* ]] || return 1
+    sleep 0.02
+  done
+  for e in "${env[@]}"; do [[ $e != "$MARK="* ]] || return 0; done
+  return 1
+}
+
 # pid_alive FILE: the pid in FILE is a live process carrying our marker
 pid_alive() {
-  local pid
   [[ -f $1 ]] || return 1
-  pid="$(<"$1")"
-  [[ $pid =~ ^[0-9]+$ ]] && grep -qaz "^${MARK}=" "/proc/$pid/environ" 2>/dev/null
+  pid_marked "$(<"$1")"
 }
 
 # how_died FILE LOG: sets DIED to how the process in FILE (a child of

@@ -265,11 +265,28 @@ lab_hosts() {
     sort -t. -k1,1n -k2,2n -k3,3n -k4,4n | cut -d' ' -f2
 }
 
+# pid_marked PID: PID is alive and carries MARK in its environment. The
+# environment reads empty while PID is in execve (a python3 through pyenv's
+# shims execs several times): an empty read is tried again, 5 times in
+# 0.1 s at most, unless PID is gone or a zombie. mapfile reads at once
+# (the file holds on to the image it was opened on).
+pid_marked() {
+  local i st e env=()
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  for ((i = 0; i < 5; i++)); do
+    mapfile -d '' -t env 2>/dev/null <"/proc/$1/environ" || return 1
+    ((${#env[@]} == 0)) || break
+    read -r st 2>/dev/null <"/proc/$1/stat" || return 1
+    [[ ${st##*) } != Z* ]] || return 1
+    sleep 0.02
+  done
+  for e in "${env[@]}"; do [[ $e != "$MARK="* ]] || return 0; done
+  return 1
+}
+
 # pid_is_lab PID: PID is alive and carries the lab's environment marker
 # (guards every kill against recycled pids)
-pid_is_lab() {
-  [[ $1 =~ ^[0-9]+$ ]] && grep -qaz "^${MARK}=" "/proc/$1/environ" 2>/dev/null
-}
+pid_is_lab() { pid_marked "$1"; }
 
 # host_pid NAME WHICH: a live recorded pid (supervisor, unshare or init)
 host_pid() {

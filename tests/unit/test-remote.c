@@ -1804,6 +1804,62 @@ test_stale_pidfile(void **state)
 }
 
 /*
+ * A job of ours that is in execve when it is stopped: its environment
+ * reads empty for that moment, and a stop that took it for someone
+ * else's left it running (a background fault that outlives its revert).
+ * The job here does nothing but exec itself (20,000 times at most, then
+ * it ends), the worst case; each of 30 stops must end it. Before the
+ * fix, two stops in three missed it (the file was opened by a
+ * redirection, a fork and an exec before it was read).
+ */
+static void
+test_stop_during_exec(void **state)
+{
+	static const char loop[] = "n=$1; [ \"$n\" -lt 20000 ] || exit 0; "
+	    "exec /bin/sh -c \"$0\" \"$0\" $((n + 1))";
+	struct fixture	*f = *state;
+	struct hv_call	*call;
+	struct hv_buf	 b = HV_BUF_INIT;
+	char		 pidfile[256], num[32], mark[300], *cmd;
+	const char	*tag;
+	pid_t		 v;
+	int		 i, missed = 0;
+
+	mkdir(HV_REMOTE_DIR, 0700);
+	tag = new_tag(f, "execing");
+	call = shell_call(f, logging_with(f, "/dev/null", ""), tag);
+	pidfile_of(tag, "stress", pidfile, sizeof pidfile);
+	snprintf(mark, sizeof mark, "HAVOC_JOB=%s", pidfile);
+	hv_hc_bg_stop(&b, "stress");
+	cmd = script(f, call, b.s);
+	for (i = 0; i < 30; i++) {
+		v = fork();
+		assert_true(v != -1);
+		if (v == 0) {
+			setpgid(0, 0);
+			putenv(mark);
+			execl("/bin/sh", "sh", "-c", loop, loop, "0",
+			    (char *)NULL);
+			_exit(127);
+		}
+		setpgid(v, v);
+		usleep(20 * 1000);	/* well into its loop */
+		snprintf(num, sizeof num, "%d\n", (int)v);
+		write_file(pidfile, num, 0600);
+		assert_int_equal(run_sh(f, cmd, NULL, 10000), 0);
+		assert_false(exists(pidfile));
+		if (group_alive(v, 500)) {
+			missed++;
+			kill(-v, SIGKILL);
+			assert_false(group_alive(v, 2000));
+		}
+	}
+	free(cmd);
+	hv_buf_release(&b);
+	assert_int_equal(missed, 0);
+}
+
+/*
  * HV_REMOTE_DIR is a fixed name in a folder everyone may write to. Pid
  * files that another user put there name process groups of their
  * choosing (as root, kill -TERM -1 is all processes): the revert and
@@ -2811,6 +2867,7 @@ main(void)
 		T(test_hostile_tags),
 		T(test_foreign_files),
 		T(test_stale_pidfile),
+		T(test_stop_during_exec),
 		T(test_command_timeout),
 		T(test_library),
 		T(test_checks_refuse),
