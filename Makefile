@@ -21,7 +21,9 @@ DESTDIR	?=
 
 CC		?= cc
 PKG_CONFIG	?= pkg-config
-PKGS		 = yaml-0.1 libssh2 libcurl jansson sqlite3 libxml-2.0
+# libxml2: its headers only; xml.c loads the library when it first parses.
+LINK_PKGS	 = yaml-0.1 libssh2 libcurl jansson sqlite3
+PKGS		 = $(LINK_PKGS) libxml-2.0
 
 ifdef SANITIZE
 BUILD		?= build/san
@@ -39,7 +41,7 @@ endif
 
 CFLAGS	?= -O2 -g
 PKG_CFLAGS	= $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS	= $(shell $(PKG_CONFIG) --libs $(LINK_PKGS))
 ALL_CFLAGS	= -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
 		  -Iorchestrator -Iprobes -Ireports $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)

@@ -7,6 +7,9 @@
 # and peak memory, then havoc's second step on the same hosts.
 #
 # Usage: tests/bench/ssh-fanout.sh BUILD/havoc [N...]   (root; default 50 200)
+# With HAVOC_BASE=OTHER/havoc (an older build, say), a row "havoc(base)"
+# runs that binary on the same hosts in the same run, for a ratio of the
+# two that the machine's noise does not blur.
 set -euo pipefail
 
 HAVOC=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -138,6 +141,11 @@ EOF
 	clean_hosts
 	line=$(best havoc "$HAVOC" run "$T/one.yaml" --db "$T/h.db" --quiet)
 	report havoc "$n" "$line" >>"$results"
+	if [ -n "${HAVOC_BASE:-}" ]; then
+		line=$(best havoc-base "$HAVOC_BASE" run "$T/one.yaml" \
+		    --db "$T/base.db" --quiet)
+		report "havoc(base)" "$n" "$line" >>"$results"
+	fi
 	line=$(best pssh parallel-ssh -h "$T/hosts" -l root -p "$PAR" -t 120 \
 	    -x "$SSHOPTS" "$FAULT")
 	report parallel-ssh "$n" "$line" >>"$results"
@@ -179,7 +187,8 @@ printf "%-14s %5s %9s %9s %12s %9s\n" tool hosts "wall s" "cpu s" \
 cat "$results"
 echo
 awk '
-	$1 == "havoc" || $1 == "parallel-ssh" || $1 == "ansible" {
+	$1 == "havoc" || $1 == "parallel-ssh" || $1 == "ansible" ||
+	    $1 == "havoc(base)" {
 		wall[$1 "/" $2] = $3; cpu[$1 "/" $2] = $5; sizes[$2] = 1 }
 	END {
 		for (n in sizes) {
@@ -188,6 +197,10 @@ awk '
 			    n, wall[h] / wall[p], wall[h] / wall[a];
 			printf " CPU per host: parallel-ssh %.1fx havoc, ansible %.1fx havoc\n", \
 			    cpu[p] / cpu[h], cpu[a] / cpu[h];
+			b = "havoc(base)/" n;
+			if (b in cpu)
+				printf "%s hosts: havoc wall %.2fx havoc(base), CPU per host %.2fx havoc(base)\n", \
+				    n, wall[h] / wall[b], cpu[h] / cpu[b];
 		}
 	}' "$results"
 echo
