@@ -6,42 +6,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud.h"
 #include "cmd.h"
 #include "experiment.h"
-#include "loop.h"
-#include "plan.h"
 #include "runner.h"
+#include "util.h"
 
 static int
 cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "var", required_argument, NULL, 'V' },
+		{ "var-env", required_argument, NULL, 'E' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hv_load_opts	 lo;
 	struct hv_experiment	*x = NULL;
-	struct hv_loop		*loop = NULL;
-	struct hv_plan		 plan;
-	struct hv_buf		 err = HV_BUF_INIT;
 	const char		**vars;
+	unsigned char		*env;
 	uint64_t		 seed = 0;
 	int			 c, have_seed = 0, rc = 0;
 
 	memset(&lo, 0, sizeof lo);
-	vars = calloc((size_t)argc, sizeof *vars);
+	vars = hv_xcalloc((size_t)argc, sizeof *vars);
+	env = hv_xcalloc((size_t)argc, sizeof *env);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "V:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "V:E:s:h", longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'V':
-			if (strchr(optarg, '=') == NULL || *optarg == '=') {
-				rc = hv_cmd_usage_error(cmd, "--var needs "
-				    "NAME=VALUE");
+		case 'E':
+			if ((rc = hv_cmd_check_var(cmd, optarg,
+			    c == 'E')) != 0)
 				goto out;
-			}
+			env[lo.nvars] = c == 'E';
 			vars[lo.nvars++] = optarg;
 			break;
 		case 's':
@@ -66,37 +65,30 @@ cmd_plan(const struct hv_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	lo.vars = vars;
+	lo.env = env;
 	if ((x = hv_cmd_load(argv[optind], &lo)) == NULL) {
 		rc = HV_EXIT_DATAERR;
 		goto out;
 	}
-	if (!have_seed)
-		seed = hv_plan_random_seed();
-	/* Cloud targets are asked of AWS (read-only calls) first. */
-	if (hv_cloud_used(x))
-		loop = hv_loop_new();
-	if ((loop != NULL && hv_cloud_resolve(x, loop, &err) == -1) ||
-	    hv_plan_make(x, seed, &plan, &err) == -1) {
-		fprintf(stderr, "havoc: %s\n", err.s);
-		rc = HV_EXIT_ABORTED;
-		goto out;
-	}
-	hv_plan_print(x, &plan, stdout);
-	hv_cmd_print_replay(stdout, argv[optind], vars, lo.nvars, seed);
-	hv_plan_release(&plan);
+	rc = hv_cmd_show_plan(argv[optind], x, &lo, seed, have_seed);
 out:
 	hv_experiment_free(x);
-	hv_loop_free(loop);
-	hv_buf_release(&err);
 	free(vars);
+	free(env);
 	return rc;
 }
 
 const struct hv_cmd hv_cmd_plan = {
 	.name = "plan",
-	.args = "FILE [--var NAME=VALUE]... [--seed N]",
+	.args = "FILE [--var NAME=VALUE]... [--var-env NAME=VAR]... "
+	    "[--seed N]",
 	.summary = "resolve targets and print what would be done",
 	.help = "  --var NAME=VALUE   set or override a variable\n"
+	    "  --var-env NAME=VAR set or override a variable with the value of "
+	    "the\n"
+	    "                     environment variable VAR (a secret: shown "
+	    "as\n"
+	    "                     ${env.VAR})\n"
 	    "  --seed N           the seed for target picks\n",
 	.exec = cmd_plan,
 };

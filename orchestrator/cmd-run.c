@@ -12,11 +12,9 @@
 
 #include <jansson.h>
 
-#include "cloud.h"
 #include "cmd.h"
 #include "experiment.h"
 #include "loop.h"
-#include "plan.h"
 #include "report.h"
 #include "runner.h"
 #include "store.h"
@@ -164,25 +162,6 @@ check_output(const char *path, int *created, struct hv_buf *err)
 	return 0;
 }
 
-/* NAME=VALUE (or NAME=VAR) with a name, and text the journal can keep. */
-static int
-check_var(const struct hv_cmd *cmd, const char *opt, const char *arg,
-    int env)
-{
-	const char	*eq = strchr(arg, '=');
-
-	if (eq == NULL || eq == arg)
-		return hv_cmd_usage_error(cmd, "%s needs NAME=%s, not \"%s\"",
-		    opt, env ? "VAR" : "VALUE", arg);
-	if (!hv_utf8_valid(arg))
-		return hv_cmd_usage_error(cmd, "%s: \"%.*s\" is not UTF-8 "
-		    "text", opt, (int)(eq - arg), arg);
-	if (env && getenv(eq + 1) == NULL)
-		return hv_cmd_usage_error(cmd, "%s %.*s: environment variable "
-		    "%s is not set", opt, (int)(eq - arg), arg, eq + 1);
-	return 0;
-}
-
 static int
 cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 {
@@ -206,7 +185,6 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 	struct hv_experiment	*x = NULL;
 	struct hv_store		*st = NULL;
 	struct hv_loop		*loop = NULL;
-	struct hv_plan		 plan;
 	struct hv_buf		 err = HV_BUF_INIT;
 	const char		*db = NULL, *export = NULL, *junit = NULL;
 	const char		**vars = NULL;
@@ -229,8 +207,8 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 			break;
 		case 'V':
 		case 'E':
-			if ((rc = check_var(cmd, c == 'E' ? "--var-env" :
-			    "--var", optarg, c == 'E')) != 0)
+			if ((rc = hv_cmd_check_var(cmd, optarg,
+			    c == 'E')) != 0)
 				goto out;
 			env[lo.nvars] = c == 'E';
 			vars[lo.nvars++] = optarg;
@@ -283,22 +261,8 @@ cmd_run(const struct hv_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	if (dry) {
-		if (!ro.have_seed)
-			ro.seed = hv_plan_random_seed();
-		/* Cloud targets are asked of AWS (read-only calls) first. */
-		if (hv_cloud_used(x))
-			loop = hv_loop_new();
-		if ((loop != NULL && hv_cloud_resolve(x, loop, &err) == -1) ||
-		    hv_plan_make(x, ro.seed, &plan, &err) == -1) {
-			fprintf(stderr, "havoc: %s\n", err.s);
-			rc = HV_EXIT_ABORTED;
-			goto out;
-		}
-		hv_plan_print(x, &plan, stdout);
-		hv_cmd_print_replay_env(stdout, argv[optind], vars, env,
-		    lo.nvars, (unsigned long long)ro.seed);
-		hv_plan_release(&plan);
-		rc = 0;
+		rc = hv_cmd_show_plan(argv[optind], x, &lo, ro.seed,
+		    ro.have_seed);
 		goto out;
 	}
 	if ((st = hv_cmd_open_store(db)) == NULL) {

@@ -4,10 +4,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cloud.h"
 #include "cmd.h"
 #include "experiment.h"
+#include "loop.h"
 #include "node.h"
+#include "plan.h"
 #include "runner.h"
 #include "store.h"
 
@@ -87,16 +91,10 @@ hv_cmd_load(const char *path, const struct hv_load_opts *o)
 	return x;
 }
 
-void
-hv_cmd_print_replay(FILE *f, const char *path, const char **vars,
-    size_t nvars, unsigned long long seed)
-{
-	hv_cmd_print_replay_env(f, path, vars, NULL, nvars, seed);
-}
-
-void
-hv_cmd_print_replay_env(FILE *f, const char *path, const char **vars,
-    const unsigned char *env, size_t nvars, unsigned long long seed)
+/* The command that runs exactly this plan: file, seed and the options. */
+static void
+print_replay(FILE *f, const char *path, const struct hv_load_opts *lo,
+    unsigned long long seed)
 {
 	struct hv_buf	b = HV_BUF_INIT;
 	size_t		i;
@@ -104,11 +102,57 @@ hv_cmd_print_replay_env(FILE *f, const char *path, const char **vars,
 	hv_buf_puts(&b, "havoc run ");
 	hv_shell_quote(&b, path);
 	hv_buf_printf(&b, " --seed %llu", seed);
-	for (i = 0; i < nvars; i++) {
-		hv_buf_puts(&b, env != NULL && env[i] ? " --var-env " :
-		    " --var ");
-		hv_shell_quote(&b, vars[i]);
+	for (i = 0; i < lo->nvars; i++) {
+		hv_buf_puts(&b, lo->env != NULL && lo->env[i] ?
+		    " --var-env " : " --var ");
+		hv_shell_quote(&b, lo->vars[i]);
 	}
 	fprintf(f, "to run exactly this plan: %s\n", b.s);
 	hv_buf_release(&b);
+}
+
+int
+hv_cmd_show_plan(const char *path, struct hv_experiment *x,
+    const struct hv_load_opts *lo, uint64_t seed, int have_seed)
+{
+	struct hv_loop	*loop = NULL;
+	struct hv_plan	 plan;
+	struct hv_buf	 err = HV_BUF_INIT;
+	int		 rc = 0;
+
+	if (!have_seed)
+		seed = hv_plan_random_seed();
+	/* Cloud targets are asked of AWS (read-only calls) first. */
+	if (hv_cloud_used(x))
+		loop = hv_loop_new();
+	if ((loop != NULL && hv_cloud_resolve(x, loop, &err) == -1) ||
+	    hv_plan_make(x, seed, &plan, &err) == -1) {
+		fprintf(stderr, "havoc: %s\n", err.s);
+		rc = HV_EXIT_ABORTED;
+	} else {
+		hv_plan_print(x, &plan, stdout);
+		print_replay(stdout, path, lo, (unsigned long long)seed);
+		hv_plan_release(&plan);
+	}
+	hv_loop_free(loop);
+	hv_buf_release(&err);
+	return rc;
+}
+
+int
+hv_cmd_check_var(const struct hv_cmd *cmd, const char *arg, int env)
+{
+	const char	*opt = env ? "--var-env" : "--var";
+	const char	*eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return hv_cmd_usage_error(cmd, "%s needs NAME=%s, not \"%s\"",
+		    opt, env ? "VAR" : "VALUE", arg);
+	if (!hv_utf8_valid(arg))
+		return hv_cmd_usage_error(cmd, "%s: \"%.*s\" is not UTF-8 "
+		    "text", opt, (int)(eq - arg), arg);
+	if (env && getenv(eq + 1) == NULL)
+		return hv_cmd_usage_error(cmd, "%s %.*s: environment variable "
+		    "%s is not set", opt, (int)(eq - arg), arg, eq + 1);
+	return 0;
 }

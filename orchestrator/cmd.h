@@ -52,16 +52,20 @@ struct hv_store *hv_cmd_open_store(const char *opt);
 struct hv_store *hv_cmd_store(const char *opt, int mode, int *exit_code);
 
 /*
- * Prints the command that runs exactly what a plan showed: the file, the
- * plan's seed and the --var options given (as typed: they hold no secret
- * values, only what the user wrote).
+ * Resolves (cloud targets first) and prints the plan of x with seed (a
+ * random one unless have_seed), then the command that runs exactly that
+ * plan: the file, the seed and the --var and --var-env options as typed
+ * (they hold no secret values, only what the user wrote). Returns 0, or
+ * 2 after printing the error.
  */
-void	 hv_cmd_print_replay(FILE *, const char *path, const char **vars,
-	    size_t nvars, unsigned long long seed);
-/* The same where entry i is --var-env NAME=VAR when env[i] is set. */
-void	 hv_cmd_print_replay_env(FILE *, const char *path,
-	    const char **vars, const unsigned char *env, size_t nvars,
-	    unsigned long long seed);
+int	 hv_cmd_show_plan(const char *path, struct hv_experiment *,
+	    const struct hv_load_opts *, uint64_t seed, int have_seed);
+/*
+ * Checks a --var NAME=VALUE (env 0) or --var-env NAME=VAR (env 1): a name,
+ * UTF-8 text the journal can keep, a variable that is set. 0, or 64 after
+ * printing the usage error.
+ */
+int	 hv_cmd_check_var(const struct hv_cmd *, const char *arg, int env);
 
 /*
  * Loads an experiment, printing every FILE:LINE:COLUMN problem to stderr.

@@ -196,7 +196,14 @@ check "the log names the missing program by its reference" \
 "$HAVOC" show 1 >show.txt 2>&1
 HAVOC_INPUT_SECRET=s3cr3t-input TOKEN_FROM_ENV=t0ken-from-env \
     "$HAVOC" run secret.yaml --var-env tok=TOKEN_FROM_ENV --dry-run >dry.txt 2>&1
-for f in out.txt log.txt secret.json show.txt dry.txt "$HAVOC_DB"; do
+HAVOC_INPUT_SECRET=s3cr3t-input TOKEN_FROM_ENV=t0ken-from-env \
+    hv plan secret.yaml --var-env tok=TOKEN_FROM_ENV --seed 7 >plan.txt 2>&1
+check "plan takes --var-env too" test "$rc" = 0
+check "plan's replay line says --var-env" \
+    grep -q -- '--seed 7 --var-env tok=TOKEN_FROM_ENV' plan.txt
+hv plan secret.yaml --var-env tok=HAVOC_UNSET_VAR >/dev/null 2>err.txt
+check "plan --var-env of an unset variable: 64" test "$rc" = 64
+for f in out.txt log.txt secret.json show.txt dry.txt plan.txt "$HAVOC_DB"; do
 	check "no secret in ${f##*/}" sh -c "! grep -a -q -e s3cr3t-input -e t0ken-from-env '$f'"
 done
 check "the title is stored as its reference" python3 -c "
