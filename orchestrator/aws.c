@@ -643,8 +643,8 @@ page_done(struct hv_aws_call *c, const struct hv_http_res *r)
 	if (x == NULL || r->truncated) {
 		put_prefix(c);
 		hv_buf_printf(&c->res.error, "HTTP %ld with a body that is "
-		    "not AWS's XML%s", r->status, r->truncated ?
-		    " (too large)" : "");
+		    "not AWS's XML (%s)", r->status, r->truncated ?
+		    "too large" : why.s);
 		hv_xml_free(x);
 		hv_buf_release(&why);
 		finish(c, 0);
@@ -982,6 +982,9 @@ hv_aws_call(struct hv_aws *a, enum hv_aws_service svc, const char *action,
 		if (!isalnum((unsigned char)action[i]))
 			goto bad;
 	}
+	/* Nothing is sent whose answer could not be read. */
+	if (hv_xml_ready(err) == -1)
+		return NULL;
 	c = hv_xcalloc(1, sizeof *c);
 	c->aws = a;
 	c->svc = svc;

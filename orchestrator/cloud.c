@@ -353,7 +353,9 @@ start_group(struct hv_aws *aws, struct pending *p, struct hv_buf *err)
 	struct hv_aws_selector	 sel;
 	struct hv_aws_tag	*tags;
 	struct hv_aws_target	*t = p->g->aws;
+	struct hv_buf		 why = HV_BUF_INIT;
 	size_t			 i;
+	int			 rc = 0;
 
 	memset(&sel, 0, sizeof sel);
 	tags = hv_xcalloc(t->ntags + 1, sizeof *tags);
@@ -367,11 +369,12 @@ start_group(struct hv_aws *aws, struct pending *p, struct hv_buf *err)
 	sel.ids = (const char *const *)t->ids;
 	sel.nids = t->nids;
 	sel.running_only = 1;
-	p->r = hv_aws_resolve_start(aws, &sel, on_resolved, p, err);
+	p->r = hv_aws_resolve_start(aws, &sel, on_resolved, p, &why);
 	free(tags);
 	if (p->r == NULL)
-		return hv_error(err, "target group %s: resolve", p->g->name);
-	return 0;
+		rc = hv_error(err, "target group %s: %s", p->g->name, why.s);
+	hv_buf_release(&why);
+	return rc;
 }
 
 int

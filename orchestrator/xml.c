@@ -142,6 +142,12 @@ copy(xmlNode *e, struct hv_xml_node *parent, int depth)
 	return n;
 }
 
+int
+hv_xml_ready(struct hv_buf *err)
+{
+	return load(err);
+}
+
 struct hv_xml *
 hv_xml_parse(const char *data, size_t len, struct hv_buf *err)
 {

@@ -37,6 +37,12 @@ struct hv_xml_node {
 struct hv_xml;
 
 /*
+ * 0 when XML can be parsed: libxml2 is loaded at the first call of this
+ * or of hv_xml_parse(). -1 with "xml: cannot load libxml2 ..." in err.
+ */
+int		 hv_xml_ready(struct hv_buf *err);
+
+/*
  * Parses len bytes of data. NULL with "xml: ..." in err when it is not a
  * well-formed document (the message names the line, never the content).
  */

@@ -16,9 +16,11 @@ WEBAPP="$ROOT/experiments/demo/webapp.sh"
 failures=0
 passed=0
 
+AWSPID=
 cleanup() {
 	"$WEBAPP" stop "$PORT" >/dev/null 2>&1
-	rm -rf "$T"
+	[ -n "$AWSPID" ] && kill "$AWSPID" 2>/dev/null && wait "$AWSPID" 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -192,6 +194,67 @@ EOF
 	else
 		echo "skip  disk full: cannot mount a tmpfs here"
 	fi
+fi
+
+# --- without libxml2, the AWS driver says so ------------------------------
+
+# havoc loads libxml2 at its first XML response (so that SSH runs do not
+# map it). A local endpoint answers every call with an empty
+# DescribeInstances; in a mount namespace where libxml2 is /dev/null, the
+# plan must stop with the package to install, not crash.
+XML2=$(ldconfig -p | awk '$1 == "libxml2.so.2" { print $NF; exit }')
+if [ "$(id -u)" != 0 ] || [ -z "$XML2" ] || ! command -v unshare >/dev/null; then
+	echo "skip  no libxml2: needs root, unshare and libxml2 to hide"
+else
+	AWSPORT=$((20000 + RANDOM % 20000))
+	python3 - "$AWSPORT" >aws.log 2>&1 <<'PY' &
+import http.server, sys
+BODY = (b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+        b'<requestId>r-1</requestId><reservationSet/></DescribeInstancesResponse>')
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+	AWSPID=$!
+	for i in $(seq 1 50); do
+		curl -s -o /dev/null -X POST "http://127.0.0.1:$AWSPORT/" && break
+		sleep 0.1
+	done
+	cat >cloud.yaml <<EOF
+version: 1
+title: no libxml2
+cloud: {aws: {region: eu-west-1, endpoint: "http://127.0.0.1:$AWSPORT"}}
+targets:
+  these: {aws: {ids: [i-0123456789abcdef0]}}
+method:
+  - name: reboot it
+    action: aws.ec2.reboot
+    on: these
+EOF
+	export AWS_ACCESS_KEY_ID=AKIDCORETEST AWS_SECRET_ACCESS_KEY=core-secret \
+	    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+	timeout 30 "$HAVOC" plan cloud.yaml >plan.out 2>plan.err
+	rc=$?
+	check "with libxml2: the response is parsed (exit $rc)" test $rc = 2
+	check "with libxml2: the answer is read: no running instance" \
+	    grep -q 'target group these: no running instance' plan.err
+	posts=$(grep -c POST aws.log)
+	timeout 30 unshare -m sh -c 'mount --bind /dev/null "$1" && shift &&
+	    exec "$@"' sh "$XML2" "$HAVOC" plan cloud.yaml >plan.out 2>plan.err
+	rc=$?
+	check "without libxml2: the plan stops (exit $rc)" test $rc = 2
+	check "without libxml2: it names the package to install" \
+	    grep -q '^havoc: target group these: xml: cannot load libxml2 (install the libxml2 package)' plan.err
+	check "without libxml2: nothing was sent" test "$(grep -c POST aws.log)" = "$posts"
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE \
+	    AWS_SHARED_CREDENTIALS_FILE
 fi
 
 echo
