@@ -199,12 +199,19 @@ run_batch_call_done(struct slot *s)
 		    s->call.out.s, s->call.err.len ? s->call.err.s : NULL,
 		    s->call.latency_ms >= 0 ? s->call.latency_ms : ms,
 		    hv_wall_ms(), &err), &err);
-	/* A new instance took the target's place: the next steps use it. */
-	if (s->call.ok && s->call.replacement != NULL && s->call.host != NULL &&
-	    hv_cloud_adopt(r->x, &r->plan, s->call.host,
-	    &s->call.replacement, &err) == -1) {
-		run_note(r, "  %s", err.s);
-		hv_buf_reset(&err);
+	/*
+	 * A new instance took the target's place: the next steps and the
+	 * watch use it.
+	 */
+	if (s->call.ok && s->call.replacement != NULL && s->call.host != NULL) {
+		const struct hv_host *h = s->call.replacement;
+
+		if (hv_cloud_adopt(r->x, &r->plan, s->call.host,
+		    &s->call.replacement, &err) == -1) {
+			run_note(r, "  %s", err.s);
+			hv_buf_reset(&err);
+		} else
+			run_watch_adopt(r, s->call.host, h);
 	}
 	if (s->fault != NULL)
 		run_fault_injected(r, s);

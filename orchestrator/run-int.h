@@ -47,6 +47,8 @@ struct slot {
 	int64_t		 step_id;
 	int64_t		 started_wall;
 	struct hv_timer	*watchdog;
+	/* Watch slots: the instance that replaced this one's host. */
+	const struct hv_host *next_host;
 	int		 busy;
 	/* An action's inject, once its journal entry is written: */
 	int		 change;	/* it changes a target (alerts) */
@@ -286,6 +288,9 @@ int	 run_same_step(const char *spec_a, const char *spec_b);
 
 /* run-watch.c */
 void	 run_watch_start(struct runner *);
+/* Old was replaced by h (a rotation): watchers sample h from now on. */
+void	 run_watch_adopt(struct runner *, const struct hv_host *old,
+	    const struct hv_host *h);
 void	 run_watch_stop(struct runner *);
 void	 run_watch_figures(struct runner *);
 void	 run_watch_free(struct runner *);

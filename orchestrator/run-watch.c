@@ -48,6 +48,56 @@ run_watch_start(struct runner *r)
 	watch_tick(r);
 }
 
+void
+run_watch_adopt(struct runner *r, const struct hv_host *old,
+    const struct hv_host *h)
+{
+	size_t	i, j;
+
+	for (i = 0; i < r->nwatchers; i++) {
+		for (j = 0; j < r->watchers[i].n; j++) {
+			if (r->watchers[i].slots[j].call.host == old)
+				r->watchers[i].slots[j].next_host = h;
+		}
+	}
+}
+
+/*
+ * Between rounds (no sample out), the slots of replaced hosts are made
+ * again for their replacements; one that cannot be is dropped, said.
+ */
+static void
+watch_retarget(struct runner *r, struct watcher *w)
+{
+	struct slot		*s;
+	const struct hv_host	*h;
+	struct hv_buf		 err = HV_BUF_INIT;
+	size_t			 j = 0, index, count;
+
+	while (j < w->n) {
+		s = &w->slots[j];
+		if ((h = s->next_host) == NULL) {
+			j++;
+			continue;
+		}
+		index = s->call.index;
+		count = s->call.count;
+		run_slot_release(s);
+		if (run_slot_prepare(r, s, w->step, h, &err) == -1) {
+			run_note(r, "watch %s: %s", w->step->name, err.s);
+			hv_buf_reset(&err);
+			w->slots[j] = w->slots[--w->n];
+			continue;
+		}
+		s->owner = w;
+		s->on_done = watch_call_done;
+		s->call.index = index;
+		s->call.count = count;
+		j++;
+	}
+	hv_buf_release(&err);
+}
+
 /* One round: each watched probe on each of its targets. */
 static void
 watch_round(struct runner *r)
@@ -58,7 +108,10 @@ watch_round(struct runner *r)
 	for (i = 0; i < r->nwatchers; i++) {
 		w = &r->watchers[i];
 		/* A sample still out is not doubled up. */
-		if (w->inflight > 0 || w->n == 0)
+		if (w->inflight > 0)
+			continue;
+		watch_retarget(r, w);
+		if (w->n == 0)
 			continue;
 		w->round_ok = 1;
 		w->round_at = hv_wall_ms();

@@ -408,6 +408,27 @@ check "rotation: havoc show lists the batches" test "$(grep -c 'batch [123]: i-.
 check "rotation: the HTML report has a batch column" grep -q '<th>Batch</th>' "$T/report.html"
 check "rotation: ... and each replacement" test "$(grep -c 'replaced by i-' "$T/report.html")" = 3
 
+# ---- a watch on the group follows the rotation --------------------------------
+
+check "the group serves before the watched rotation" wait_for 600 group_up
+members >"$T/g0"
+rc=0
+hv "$X/cloud-rotate-watch.yaml" || rc=$?
+run=$(last_run)
+members >"$T/g1"
+check "watched rotation: done (exit $rc)" test $rc = 0 || tail -n 20 "$T/out"
+check "watched rotation: none of the old instances is left" sh -c "! grep -qxFf '$T/g0' '$T/g1'"
+# The watch's last round (the last 1.5 s of samples, after the pause that
+# follows the rotation): on the three new instances, every one answering.
+since="(select max(at) - 1500 from samples where run_id = $run and probe = 'each instance')"
+sql "select distinct target from samples where run_id = $run and probe = 'each instance' and at >= $since" | sort >"$T/watched"
+check "watched rotation: the watch samples the replacements" \
+    sh -c "diff -q '$T/g1' '$T/watched' >/dev/null" || diff "$T/g1" "$T/watched"
+check "watched rotation: ... and they answer" \
+    test "$(sql "select count(*) from samples where run_id = $run and probe = 'each instance' and at >= $since and ok = 0")" = 0
+check "watched rotation: the old instances were watched before" \
+    test "$(sql "select count(distinct target) from samples where run_id = $run and probe = 'each instance' and target in ($(sed "s/.*/'&'/" "$T/g0" | paste -sd,))")" = 3
+
 # ---- a rotation whose replacement never serves stops after batch 1 -----------
 
 check "the group serves before the broken rotation" wait_for 600 group_up
