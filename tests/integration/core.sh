@@ -20,7 +20,7 @@ AWSPID=
 cleanup() {
 	"$WEBAPP" stop "$PORT" >/dev/null 2>&1
 	[ -n "$AWSPID" ] && kill "$AWSPID" 2>/dev/null && wait "$AWSPID" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"	# KEEP=1: left for a look
 }
 trap cleanup EXIT
 
@@ -198,10 +198,10 @@ fi
 
 # --- without libxml2, the AWS driver says so ------------------------------
 
-# havoc loads libxml2 at its first XML response (so that SSH runs do not
-# map it). A local endpoint answers every call with an empty
-# DescribeInstances; in a mount namespace where libxml2 is /dev/null, the
-# plan must stop with the package to install, not crash.
+# havoc loads libxml2 at its first AWS call (so that SSH runs do not map
+# it). A local endpoint answers every call with an empty DescribeInstances;
+# in a mount namespace where libxml2 is /dev/null, the plan must stop with
+# the package to install, and send nothing whose answer it cannot read.
 XML2=$(ldconfig -p | awk '$1 == "libxml2.so.2" { print $NF; exit }')
 if [ "$(id -u)" != 0 ] || [ -z "$XML2" ] || ! command -v unshare >/dev/null; then
 	echo "skip  no libxml2: needs root, unshare and libxml2 to hide"
